@@ -1,0 +1,1 @@
+"""The Qt-free annotation core: storage, import, export, merge, commands and CLI."""

@@ -1,0 +1,282 @@
+"""Every change an analyst makes is a Command with ``do`` and ``undo``.
+
+Each ``do``/``undo`` is one transaction, committed before it returns, so a
+change is saved the moment it is made. A command keeps what it needs to redo
+itself exactly: the same UUIDs and timestamps come back after undo and redo.
+The desktop app wraps these in ``QUndoCommand``s; scripts can call them directly.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from .db import Database
+from .errors import ConflictError, DuplicateAnnotationError, NotFoundError, SpanError
+from .models import Annotation, Article, Tag, new_uuid, utc_now
+from .queries import annotator_by_name, get_annotation, tag_by_name
+from .spans import validate_span
+
+
+class Command(ABC):
+    """A reversible change. ``label`` names it for menus ("Undo Tag as evidence")."""
+
+    label: str = ""
+
+    def __init__(self) -> None:
+        self.affected_articles: set[int] = set()
+
+    @abstractmethod
+    def do(self, db: Database) -> None: ...
+
+    @abstractmethod
+    def undo(self, db: Database) -> None: ...
+
+
+@dataclass(frozen=True)
+class AnnotationSpec:
+    article_id: int
+    start: int
+    end: int
+    tag: str
+    note: str = ""
+    annotator: str | None = None  # None: the command's annotator
+
+
+@dataclass
+class AddResult:
+    added: list[str] = field(default_factory=list)  # UUIDs
+    skipped_duplicates: int = 0
+
+
+def _span_facts(session: Session, article_id: int, start: int, end: int) -> tuple[int, str]:
+    """(length, text[start:end]) of an article without loading its whole text."""
+    row = session.execute(
+        select(func.length(Article.text), func.substr(Article.text, start + 1, max(end - start, 0))).where(
+            Article.id == article_id
+        )
+    ).first()
+    if row is None:
+        raise NotFoundError(f"there is no article {article_id}")
+    return row[0], row[1]
+
+
+def check_span(session: Session, article_id: int, start: int, end: int) -> None:
+    if type(start) is not int or type(end) is not int:
+        validate_span("", start, end)
+    length, piece = _span_facts(session, article_id, max(start, 0), end)
+    if start < 0 or end > length:
+        raise SpanError(f"span {start}–{end} is outside the article (its length is {length})")
+    validate_span(" " * start + piece, start, end)
+
+
+def _duplicate_exists(session: Session, article_id: int, start: int, end: int, tag_id: int, annotator_id: int,
+                      ignore_uuid: str | None = None) -> bool:
+    query = select(Annotation.id).where(
+        Annotation.article_id == article_id, Annotation.start == start, Annotation.end == end,
+        Annotation.tag_id == tag_id, Annotation.annotator_id == annotator_id,
+    )
+    if ignore_uuid is not None:
+        query = query.where(Annotation.uuid != ignore_uuid)
+    return session.scalar(query.limit(1)) is not None
+
+
+class AddAnnotations(Command):
+    """Add one or many annotations in one transaction (all or nothing)."""
+
+    def __init__(self, specs: list[AnnotationSpec], annotator: str, skip_duplicates: bool = False):
+        super().__init__()
+        self.specs = list(specs)
+        self.annotator = annotator
+        self.skip_duplicates = skip_duplicates
+        self.result = AddResult()
+        self._rows: list[dict] | None = None
+        self.affected_articles = {spec.article_id for spec in self.specs}
+        tags = {spec.tag for spec in self.specs}
+        what = f"as {next(iter(tags))}" if len(tags) == 1 else "spans"
+        self.label = f"Tag {what}" if len(self.specs) == 1 else f"Tag {len(self.specs)} {what}"
+
+    def do(self, db: Database) -> None:
+        with db.transaction() as session:
+            if self._rows is None:
+                self._rows = self._prepare(session)
+            if self._rows:
+                session.execute(insert(Annotation), self._rows)
+
+    def undo(self, db: Database) -> None:
+        uuids = [row["uuid"] for row in self._rows or []]
+        with db.transaction() as session:
+            session.execute(delete(Annotation).where(Annotation.uuid.in_(uuids)))
+
+    def _prepare(self, session: Session) -> list[dict]:
+        rows: list[dict] = []
+        seen: set[tuple] = set()
+        tag_ids: dict[str, int] = {}
+        annotator_ids: dict[str, int] = {}
+        now = utc_now()
+        for number, spec in enumerate(self.specs, start=1):
+            try:
+                check_span(session, spec.article_id, spec.start, spec.end)
+                if spec.tag not in tag_ids:
+                    tag_ids[spec.tag] = tag_by_name(session, spec.tag).id
+                who = spec.annotator or self.annotator
+                if who not in annotator_ids:
+                    annotator_ids[who] = annotator_by_name(session, who).id
+            except (SpanError, NotFoundError) as exc:
+                raise type(exc)(f"{_where(number, len(self.specs))}{exc}") from exc
+            key = (spec.article_id, spec.start, spec.end, tag_ids[spec.tag], annotator_ids[who])
+            if key in seen or _duplicate_exists(session, *key):
+                if self.skip_duplicates:
+                    self.result.skipped_duplicates += 1
+                    continue
+                raise DuplicateAnnotationError(
+                    f"{_where(number, len(self.specs))}{who} already tagged {spec.start}–{spec.end} as {spec.tag}"
+                )
+            seen.add(key)
+            rows.append(dict(
+                uuid=new_uuid(), article_id=spec.article_id, start=spec.start, end=spec.end,
+                tag_id=key[3], annotator_id=key[4], note=spec.note, created_at=now, updated_at=now,
+            ))
+        self.result.added = [row["uuid"] for row in rows]
+        return rows
+
+
+def _where(number: int, total: int) -> str:
+    return f"row {number}: " if total > 1 else ""
+
+
+class DeleteAnnotations(Command):
+    def __init__(self, uuids: list[str]):
+        super().__init__()
+        self.uuids = list(uuids)
+        self._rows: list[dict] = []
+        self.label = "Delete annotation" if len(self.uuids) == 1 else f"Delete {len(self.uuids)} annotations"
+
+    def do(self, db: Database) -> None:
+        columns = [c for c in Annotation.__table__.columns if c.name != "id"]
+        with db.transaction() as session:
+            found = session.execute(select(*columns).where(Annotation.uuid.in_(self.uuids))).mappings().all()
+            if len(found) != len(set(self.uuids)):
+                raise NotFoundError("some of these annotations no longer exist (another window may have deleted them)")
+            self._rows = [dict(row) for row in found]
+            self.affected_articles = {row["article_id"] for row in self._rows}
+            session.execute(delete(Annotation).where(Annotation.uuid.in_(self.uuids)))
+
+    def undo(self, db: Database) -> None:
+        with db.transaction() as session:
+            session.execute(insert(Annotation), self._rows)
+
+
+class UpdateAnnotation(Command):
+    """Re-tag, edit the note of, or adjust the span of one annotation."""
+
+    def __init__(self, uuid: str, *, tag: str | None = None, note: str | None = None,
+                 start: int | None = None, end: int | None = None):
+        super().__init__()
+        self.uuid = uuid
+        self.changes = {"tag": tag, "note": note, "start": start, "end": end}
+        self._before: dict | None = None
+        self._after: dict | None = None
+        if tag is not None:
+            self.label = f"Re-tag as {tag}"
+        elif note is not None:
+            self.label = "Edit note"
+        else:
+            self.label = "Adjust span"
+
+    def do(self, db: Database) -> None:
+        with db.transaction() as session:
+            annotation = get_annotation(session, self.uuid)
+            if self._before is None:
+                self._before = _editable_fields(annotation)
+                self._after = self._compute_after(session, annotation)
+            self._apply(session, self._after)
+            self.affected_articles = {annotation.article_id}
+
+    def undo(self, db: Database) -> None:
+        with db.transaction() as session:
+            self._apply(session, self._before)
+
+    def _compute_after(self, session: Session, annotation: Annotation) -> dict:
+        after = dict(self._before)
+        if self.changes["tag"] is not None:
+            after["tag_id"] = tag_by_name(session, self.changes["tag"]).id
+        if self.changes["note"] is not None:
+            after["note"] = self.changes["note"]
+        for end_name in ("start", "end"):
+            if self.changes[end_name] is not None:
+                after[end_name] = self.changes[end_name]
+        check_span(session, annotation.article_id, after["start"], after["end"])
+        if _duplicate_exists(session, annotation.article_id, after["start"], after["end"], after["tag_id"],
+                             annotation.annotator_id, ignore_uuid=self.uuid):
+            raise DuplicateAnnotationError("an identical annotation already exists")
+        after["updated_at"] = utc_now()
+        return after
+
+    def _apply(self, session: Session, values: dict) -> None:
+        session.execute(update(Annotation).where(Annotation.uuid == self.uuid).values(**values))
+
+
+def _editable_fields(annotation: Annotation) -> dict:
+    return dict(tag_id=annotation.tag_id, note=annotation.note, start=annotation.start, end=annotation.end,
+                updated_at=annotation.updated_at)
+
+
+class AddTag(Command):
+    def __init__(self, name: str, color: str, shortcut: str = "", description: str = ""):
+        super().__init__()
+        self.values = dict(name=name.strip(), color=color, shortcut=shortcut, description=description)
+        self.label = f"Add tag {name.strip()}"
+        if not self.values["name"]:
+            raise NotFoundError("a tag needs a name")
+
+    def do(self, db: Database) -> None:
+        with db.transaction() as session:
+            if session.scalar(select(Tag.id).where(Tag.name == self.values["name"])) is not None:
+                raise ConflictError(f"there is already a tag named {self.values['name']!r}")
+            position = (session.scalar(select(func.max(Tag.position))) or 0) + 1
+            session.execute(insert(Tag).values(position=position, **self.values))
+
+    def undo(self, db: Database) -> None:
+        with db.transaction() as session:
+            used = session.scalar(
+                select(func.count()).select_from(Annotation).join(Tag).where(Tag.name == self.values["name"])
+            )
+            if used:
+                raise ConflictError(f"tag {self.values['name']!r} is in use and cannot be removed")
+            session.execute(delete(Tag).where(Tag.name == self.values["name"]))
+
+
+class UpdateTag(Command):
+    """Rename, recolour, re-key or reorder a tag (``position``)."""
+
+    FIELDS = ("name", "color", "shortcut", "description", "position")
+
+    def __init__(self, tag_id: int, **values):
+        super().__init__()
+        unknown = set(values) - set(self.FIELDS)
+        if unknown:
+            raise TypeError(f"unknown tag fields: {sorted(unknown)}")
+        self.tag_id = tag_id
+        self.after = values
+        self.before: dict | None = None
+        self.label = "Rename tag" if "name" in values else "Change tag"
+
+    def do(self, db: Database) -> None:
+        with db.transaction() as session:
+            tag = session.get(Tag, self.tag_id)
+            if tag is None:
+                raise NotFoundError(f"there is no tag {self.tag_id}")
+            name = self.after.get("name")
+            if name is not None:
+                clash = session.scalar(select(Tag.id).where(Tag.name == name, Tag.id != self.tag_id))
+                if clash is not None or not name.strip():
+                    raise ConflictError(f"a tag cannot be named {name!r}: the name is taken or blank")
+            self.before = {key: getattr(tag, key) for key in self.after}
+            session.execute(update(Tag).where(Tag.id == self.tag_id).values(**self.after))
+
+    def undo(self, db: Database) -> None:
+        with db.transaction() as session:
+            session.execute(update(Tag).where(Tag.id == self.tag_id).values(**self.before))

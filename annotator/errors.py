@@ -1,0 +1,45 @@
+"""Errors an analyst can read: every message says what happened and, where it helps, what to do."""
+
+
+class AnnotatorError(Exception):
+    """Base for every error the core reports to people (CLI prints it as ``error: ...``)."""
+
+
+class NotOurDatabaseError(AnnotatorError):
+    pass
+
+
+class NewerSchemaError(AnnotatorError):
+    pass
+
+
+class CorruptDatabaseError(AnnotatorError):
+    pass
+
+
+class DatabaseBusyError(AnnotatorError):
+    pass
+
+
+class SpanError(AnnotatorError):
+    pass
+
+
+class ConflictError(AnnotatorError):
+    """The change clashes with what is already there (a taken name, a duplicate)."""
+
+
+class DuplicateAnnotationError(ConflictError):
+    pass
+
+
+class NotFoundError(AnnotatorError):
+    pass
+
+
+class ImportFileError(AnnotatorError):
+    pass
+
+
+class MergeRefusedError(AnnotatorError):
+    pass

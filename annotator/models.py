@@ -1,0 +1,137 @@
+"""SQLAlchemy 2.0 typed models: the whole schema of an annotation database.
+
+The SQL stays portable (no SQLite-only types) so the same models can run on
+PostgreSQL later. Offsets are Python code-point indexes into ``Article.text``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, hands back timezone-aware UTC on every backend."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    title: Mapped[str] = mapped_column(String(500))
+    outlet: Mapped[str] = mapped_column(String(200), default="")
+    url: Mapped[str | None] = mapped_column(String(2000))
+    published: Mapped[str | None] = mapped_column(String(10))  # ISO date, YYYY-MM-DD
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    source_path: Mapped[str | None] = mapped_column(String(4000))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    annotations: Mapped[list[Annotation]] = relationship(back_populates="article")
+
+    @property
+    def length(self) -> int:
+        return len(self.text)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    color: Mapped[str] = mapped_column(String(7))  # "#rrggbb"
+    shortcut: Mapped[str] = mapped_column(String(20), default="")
+    description: Mapped[str] = mapped_column(String(1000), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Annotator(Base):
+    __tablename__ = "annotators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Annotation(Base):
+    __tablename__ = "annotations"
+    __table_args__ = (
+        CheckConstraint("start >= 0 AND start < \"end\"", name="span_order"),
+        UniqueConstraint("article_id", "start", "end", "tag_id", "annotator_id", name="uq_annotations_span"),
+        Index("ix_annotations_article_span", "article_id", "start"),
+        Index("ix_annotations_tag", "tag_id"),
+        Index("ix_annotations_annotator", "annotator_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    annotator_id: Mapped[int] = mapped_column(ForeignKey("annotators.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    article: Mapped[Article] = relationship(back_populates="annotations")
+    tag: Mapped[Tag] = relationship()
+    annotator: Mapped[Annotator] = relationship()
+
+
+class Setting(Base):
+    """Small per-database key/value settings, such as the current analyst."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
