@@ -24,6 +24,8 @@ class Command(ABC):
     """A reversible change. ``label`` names it for menus ("Undo Tag as evidence")."""
 
     label: str = ""
+    # What kinds of data the command changes, so views know what to reload.
+    touches: frozenset[str] = frozenset({"annotations"})
 
     def __init__(self) -> None:
         self.affected_articles: set[int] = set()
@@ -85,6 +87,8 @@ def _duplicate_exists(session: Session, article_id: int, start: int, end: int, t
 
 class AddAnnotations(Command):
     """Add one or many annotations in one transaction (all or nothing)."""
+
+    touches = frozenset({"annotations", "annotators"})
 
     def __init__(self, specs: list[AnnotationSpec], annotator: str, skip_duplicates: bool = False):
         super().__init__()
@@ -225,6 +229,7 @@ def _editable_fields(annotation: Annotation) -> dict:
 
 
 class AddTag(Command):
+    touches = frozenset({"tags"})
     def __init__(self, name: str, color: str, shortcut: str = "", description: str = ""):
         super().__init__()
         self.values = dict(name=name.strip(), color=color, shortcut=shortcut, description=description)
@@ -252,6 +257,7 @@ class AddTag(Command):
 class UpdateTag(Command):
     """Rename, recolour, re-key or reorder a tag (``position``)."""
 
+    touches = frozenset({"tags"})
     FIELDS = ("name", "color", "shortcut", "description", "position")
 
     def __init__(self, tag_id: int, **values):

@@ -143,6 +143,8 @@ def read_articles(paths: Iterable[str | Path], progress: Progress | None = None)
 class ImportArticles(Command):
     """Insert decoded articles; texts already in the database (same SHA-256) are skipped."""
 
+    touches = frozenset({"articles", "annotations"})
+
     def __init__(self, articles: list[ArticleText], report: ImportReport | None = None):
         super().__init__()
         self.articles = articles

@@ -1,0 +1,111 @@
+"""The one place the UI changes data: core commands on one QUndoStack.
+
+Panels never touch storage themselves; they read through ``controller.read()``
+(a session for the core's query functions) and change things with
+``controller.run(command)``. After every do, undo and redo the controller says
+what changed, so each panel reloads just what it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from annotator import queries
+from annotator.commands import Command
+from annotator.db import Database
+from annotator.errors import AnnotatorError
+
+
+class _UndoableCommand(QUndoCommand):
+    """Wraps a core Command; the first redo is skipped because run() already did it."""
+
+    def __init__(self, controller: AppController, command: Command):
+        super().__init__(command.label)
+        self.controller = controller
+        self.command = command
+        self._already_done = True
+
+    def redo(self) -> None:
+        if self._already_done:
+            self._already_done = False
+            return
+        self.controller._apply(self.command, self.command.do)
+
+    def undo(self) -> None:
+        self.controller._apply(self.command, self.command.undo)
+
+
+class AppController(QObject):
+    # Article ids whose annotations changed (an empty set means "reload everything").
+    annotationsChanged = Signal(object)
+    articlesChanged = Signal()
+    tagsChanged = Signal()
+    # Something was written: the status bar shows a quiet "Saved".
+    saved = Signal(str)
+    # A user-facing failure: (title, message). The main window shows a dialog.
+    failed = Signal(str, str)
+    # The analyst's name changed.
+    analystChanged = Signal(str)
+
+    def __init__(self, db: Database, analyst: str, parent: QObject | None = None):
+        super().__init__(parent)
+        self.db = db
+        self.analyst = analyst
+        self.undo_stack = QUndoStack(self)
+        self._tags: list[queries.TagInfo] | None = None
+
+    @contextmanager
+    def read(self) -> Iterator:
+        """A read session for the core's query functions."""
+        with self.db.session() as session:
+            yield session
+
+    def run(self, command: Command) -> bool:
+        """Do a command now (saved at once) and put it on the undo stack. False if it was refused."""
+        if not self._apply(command, command.do):
+            return False
+        self.undo_stack.push(_UndoableCommand(self, command))
+        return True
+
+    def tags(self) -> list[queries.TagInfo]:
+        if self._tags is None:
+            with self.read() as session:
+                self._tags = queries.list_tags(session)
+        return self._tags
+
+    def tag_color(self, name: str) -> str:
+        return next((tag.color for tag in self.tags() if tag.name == name), "#888888")
+
+    def set_analyst(self, name: str) -> None:
+        self.analyst = name
+        self.analystChanged.emit(name)
+
+    def notify_external_change(self) -> None:
+        """Everything may have changed (a merge, another window): reload all views."""
+        self._tags = None
+        self.tagsChanged.emit()
+        self.articlesChanged.emit()
+        self.annotationsChanged.emit(set())
+
+    def _apply(self, command: Command, action) -> bool:
+        try:
+            action(self.db)
+        except AnnotatorError as exc:
+            self.failed.emit(command.label or "Change refused", str(exc))
+            return False
+        self._announce(command)
+        self.saved.emit(command.label)
+        return True
+
+    def _announce(self, command: Command) -> None:
+        if "tags" in command.touches:
+            self._tags = None
+            self.tagsChanged.emit()
+        if "articles" in command.touches:
+            self.articlesChanged.emit()
+        if "annotations" in command.touches:
+            self.annotationsChanged.emit(set(command.affected_articles))
