@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .db import Database
 from .errors import ConflictError, DuplicateAnnotationError, NotFoundError, SpanError
-from .models import Annotation, Article, Tag, new_uuid, utc_now
+from .models import Annotation, Annotator, Article, Tag, new_uuid, utc_now
 from .queries import annotator_by_name, get_annotation, tag_by_name
 from .spans import validate_span
 
@@ -29,6 +30,11 @@ class Command(ABC):
 
     def __init__(self) -> None:
         self.affected_articles: set[int] = set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True when the user cancelled part-way and nothing was changed (nothing to undo)."""
+        return False
 
     @abstractmethod
     def do(self, db: Database) -> None: ...
@@ -65,13 +71,23 @@ def _span_facts(session: Session, article_id: int, start: int, end: int) -> tupl
     return row[0], row[1]
 
 
+# Offsets are clamped to this before they reach SQLite, whose integers are 64-bit.
+_OFFSET_LIMIT = 2**62
+
+
 def check_span(session: Session, article_id: int, start: int, end: int) -> None:
     if type(start) is not int or type(end) is not int:
         validate_span("", start, end)
-    length, piece = _span_facts(session, article_id, max(start, 0), end)
+    lo = min(max(start, 0), _OFFSET_LIMIT)
+    hi = min(max(end, 0), _OFFSET_LIMIT)
+    length, piece = _span_facts(session, article_id, lo, hi)
     if start < 0 or end > length:
         raise SpanError(f"span {start}–{end} is outside the article (its length is {length})")
-    validate_span(" " * start + piece, start, end)
+    # Same rules as validate_span, without building a string as long as the article.
+    if start >= end:
+        raise SpanError(f"span {start}–{end} is empty: the end must be after the start")
+    if not piece.strip():
+        raise SpanError(f"span {start}–{end} holds only white space")
 
 
 def _duplicate_exists(session: Session, article_id: int, start: int, end: int, tag_id: int, annotator_id: int,
@@ -97,6 +113,7 @@ class AddAnnotations(Command):
         self.skip_duplicates = skip_duplicates
         self.result = AddResult()
         self._rows: list[dict] | None = None
+        self._new_annotators: list[dict] = []  # annotators this command created (id, name)
         self.affected_articles = {spec.article_id for spec in self.specs}
         tags = {spec.tag for spec in self.specs}
         what = f"as {next(iter(tags))}" if len(tags) == 1 else "spans"
@@ -106,6 +123,17 @@ class AddAnnotations(Command):
         with db.transaction() as session:
             if self._rows is None:
                 self._rows = self._prepare(session)
+            else:
+                for values in self._new_annotators:
+                    holder = session.scalar(select(Annotator.id).where(Annotator.name == values["name"]))
+                    if holder == values["id"]:
+                        continue
+                    if holder is not None or session.get(Annotator, values["id"]) is not None:
+                        raise ConflictError(
+                            f"these annotations by {values['name']} cannot come back: "
+                            "another window has changed the analysts since"
+                        )
+                    session.execute(insert(Annotator).values(**values))
             if self._rows:
                 session.execute(insert(Annotation), self._rows)
 
@@ -113,8 +141,17 @@ class AddAnnotations(Command):
         uuids = [row["uuid"] for row in self._rows or []]
         with db.transaction() as session:
             session.execute(delete(Annotation).where(Annotation.uuid.in_(uuids)))
+            # An analyst first named by this command goes again, unless other annotations are theirs.
+            new_ids = [values["id"] for values in self._new_annotators]
+            if new_ids:
+                session.execute(delete(Annotator).where(
+                    Annotator.id.in_(new_ids),
+                    ~select(Annotation.id).where(Annotation.annotator_id == Annotator.id).exists(),
+                ))
 
     def _prepare(self, session: Session) -> list[dict]:
+        self.result = AddResult()
+        self._new_annotators = []
         rows: list[dict] = []
         seen: set[tuple] = set()
         tag_ids: dict[str, int] = {}
@@ -127,7 +164,11 @@ class AddAnnotations(Command):
                     tag_ids[spec.tag] = tag_by_name(session, spec.tag).id
                 who = spec.annotator or self.annotator
                 if who not in annotator_ids:
-                    annotator_ids[who] = annotator_by_name(session, who).id
+                    known = session.scalar(select(Annotator.id).where(Annotator.name == who.strip()))
+                    annotator = annotator_by_name(session, who)
+                    if known is None:
+                        self._new_annotators.append({"id": annotator.id, "name": annotator.name})
+                    annotator_ids[who] = annotator.id
             except (SpanError, NotFoundError) as exc:
                 raise type(exc)(f"{_where(number, len(self.specs))}{exc}") from exc
             key = (spec.article_id, spec.start, spec.end, tag_ids[spec.tag], annotator_ids[who])
@@ -193,9 +234,10 @@ class UpdateAnnotation(Command):
     def do(self, db: Database) -> None:
         with db.transaction() as session:
             annotation = get_annotation(session, self.uuid)
-            if self._before is None:
-                self._before = _editable_fields(annotation)
-                self._after = self._compute_after(session, annotation)
+            if self._before is None or self._after is None:
+                before = _editable_fields(annotation)
+                self._after = self._compute_after(session, annotation, before)
+                self._before = before
             self._apply(session, self._after)
             self.affected_articles = {annotation.article_id}
 
@@ -203,8 +245,8 @@ class UpdateAnnotation(Command):
         with db.transaction() as session:
             self._apply(session, self._before)
 
-    def _compute_after(self, session: Session, annotation: Annotation) -> dict:
-        after = dict(self._before)
+    def _compute_after(self, session: Session, annotation: Annotation, before: dict) -> dict:
+        after = dict(before)
         if self.changes["tag"] is not None:
             after["tag_id"] = tag_by_name(session, self.changes["tag"]).id
         if self.changes["note"] is not None:
@@ -234,6 +276,7 @@ class AddTag(Command):
         super().__init__()
         self.values = dict(name=name.strip(), color=color, shortcut=shortcut, description=description)
         self.label = f"Add tag {name.strip()}"
+        self._placed: dict | None = None  # id and position given on the first do
         if not self.values["name"]:
             raise NotFoundError("a tag needs a name")
 
@@ -241,8 +284,17 @@ class AddTag(Command):
         with db.transaction() as session:
             if session.scalar(select(Tag.id).where(Tag.name == self.values["name"])) is not None:
                 raise ConflictError(f"there is already a tag named {self.values['name']!r}")
-            position = (session.scalar(select(func.max(Tag.position))) or 0) + 1
-            session.execute(insert(Tag).values(position=position, **self.values))
+            if self._placed is None:
+                position = (session.scalar(select(func.max(Tag.position))) or 0) + 1
+                tag_id = session.execute(insert(Tag).values(position=position, **self.values)).inserted_primary_key[0]
+                self._placed = {"id": tag_id, "position": position}
+            else:
+                # Redo: the same id, so annotations redone after it point at this tag again.
+                if session.get(Tag, self._placed["id"]) is not None:
+                    raise ConflictError(
+                        f"tag {self.values['name']!r} cannot come back: another window has changed the tags since"
+                    )
+                session.execute(insert(Tag).values(**self._placed, **self.values))
 
     def undo(self, db: Database) -> None:
         with db.transaction() as session:

@@ -7,11 +7,10 @@ transaction, committed on exit) and ``with db.session() as session:`` to read.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, event, select
@@ -48,6 +47,27 @@ def read_header_ids(path: Path) -> tuple[int, int] | None:
         return None
     user_version = int.from_bytes(header[60:64], "big")
     application_id = int.from_bytes(header[68:72], "big")
+    return application_id, user_version
+
+
+def read_ids(path: Path) -> tuple[int, int] | None:
+    """(application_id, user_version) as SQLite sees them, or None if the file is not SQLite.
+
+    In WAL mode a change to the header may still sit in the ``-wal`` file while
+    another window has the database open, so the raw header alone can be stale.
+    """
+    ids = read_header_ids(path)
+    if ids is None:
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            user_version = conn.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return ids
     return application_id, user_version
 
 
@@ -137,7 +157,7 @@ class Database:
 
 def check_is_ours(path: Path) -> None:
     """Refuse a file that is not an annotation database of a version we can read."""
-    ids = read_header_ids(path)
+    ids = read_ids(path)
     if ids is None:
         raise NotOurDatabaseError(f"{path.name} is not an annotation database (it is not a SQLite file)")
     application_id, user_version = ids
@@ -182,7 +202,7 @@ def backup_database(path: Path, reason: str) -> Path:
     """Keep a consistent copy beside the database before risky work; at most MAX_BACKUPS are kept."""
     folder = path.parent / "backups"
     folder.mkdir(exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"{path.stem}.{reason}.{stamp}{path.suffix or '.db'}"
     source = sqlite3.connect(path)
     try:
@@ -193,7 +213,8 @@ def backup_database(path: Path, reason: str) -> Path:
             dest.close()
     finally:
         source.close()
-    old = sorted(folder.glob(f"{path.stem}.*{path.suffix or '.db'}"), key=lambda p: p.stat().st_mtime_ns)
+    same_reason = folder.glob(f"{path.stem}.{reason}.*{path.suffix or '.db'}")
+    old = sorted(same_reason, key=lambda p: p.stat().st_mtime_ns)
     for stale in old[:-MAX_BACKUPS]:
         stale.unlink(missing_ok=True)
     return target

@@ -159,7 +159,7 @@ class ImportArticles(Command):
             if self._rows:
                 session.execute(insert(Article), self._rows)
             ids = session.execute(
-                select(Article.id, Article.title).where(Article.uuid.in_([r["uuid"] for r in self._rows]))
+                select(Article.id, Article.title).where(Article.uuid.in_([r["uuid"] for r in self._rows])).order_by(Article.id)
             ).all()
         self.report.added = [(row.id, row.title) for row in ids]
         self.affected_articles = {row.id for row in ids}
@@ -173,7 +173,7 @@ class ImportArticles(Command):
         existing = set(session.scalars(select(Article.sha256).where(Article.sha256.in_(digests))))
         rows = []
         now = utc_now()
-        for article, digest in zip(self.articles, digests):
+        for article, digest in zip(self.articles, digests, strict=True):
             if digest in existing:
                 self.report.duplicates.append(article.source_path or article.title)
                 continue

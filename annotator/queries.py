@@ -155,8 +155,9 @@ def list_annotations(
         query = query.where(Annotator.name.in_(annotators))
     if text_contains:
         pattern = f"%{text_contains}%"
+        span_text = func.substr(Article.text, Annotation.start + 1, Annotation.end - Annotation.start)
         query = query.join(Article, Article.id == Annotation.article_id).where(
-            or_(Annotation.note.ilike(pattern), func.substr(Article.text, Annotation.start + 1, Annotation.end - Annotation.start).ilike(pattern))
+            or_(Annotation.note.ilike(pattern), span_text.ilike(pattern))
         )
     rows = session.execute(query.order_by(Annotation.article_id, Annotation.start, Annotation.end))
     return [AnnotationInfo(*row) for row in rows]

@@ -40,6 +40,9 @@ def decode_bytes(data: bytes) -> str:
     if text.startswith("\ufeff"):
         text = text[1:]
     text = normalise_newlines(text)
+    if "\x00" in text:
+        # SQLite's length() stops at a NUL, so offsets past it could not be checked.
+        raise ImportFileError("the file looks binary, not text (it holds NUL characters)")
     if _looks_binary(text):
         raise ImportFileError("the file looks binary, not text")
     if not text.strip():
@@ -60,10 +63,63 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    best = from_bytes(data).best()
-    if best is None:
+    return _guess_legacy(data)
+
+
+def _guess_legacy(data: bytes) -> str:
+    """Decode a file in a legacy 8-bit or CJK encoding, leaning towards Windows-1252.
+
+    charset_normalizer alone picks cp1250 for English with "naïve" and UTF-16
+    (without a BOM) or a DOS code page for short Windows-1252 text with curly
+    quotes. Without a BOM, UTF-16/32 is never right here: ASCII would hold NUL
+    bytes, which are refused before this point.
+    """
+    matches = [m for m in from_bytes(data) if not m.encoding.startswith(("utf_16", "utf_32"))]
+    try:
+        western: str | None = data.decode("cp1252")
+    except UnicodeDecodeError:
+        western = None
+    if western is not None:
+        if not matches:
+            if _plausible_western(western):
+                return western
+        else:
+            best = matches[0]
+            close = [m for m in matches if m.chaos <= best.chaos + 0.01]
+            if any("cp1252" in m.could_be_from_charset for m in close):
+                return western
+            if best.coherence == 0 and _plausible_western(western):
+                return western
+    if not matches:
         raise ImportFileError("the text encoding could not be recognised")
-    return str(best)
+    return str(matches[0])
+
+
+# Typographic marks Windows-1252 text holds inside words ("it’s", "well‐known").
+_WORD_PUNCTUATION = set("\u2018\u2019\u201a\u201c\u201d\u201e\u2013\u2014\u2026\u00b7")
+
+
+def _plausible_western(text: str) -> bool:
+    """False when the cp1252 reading looks like another script misread (runs of accented
+    letters, or symbols such as ``¿`` or ``³`` wedged between letters)."""
+    run = 0
+    for index, ch in enumerate(text):
+        if ord(ch) < 0x80:
+            run = 0
+            continue
+        if ch.isalpha():
+            run += 1
+            if run >= 3:
+                return False
+            continue
+        run = 0
+        if ch in _WORD_PUNCTUATION or ch.isspace():
+            continue
+        before = text[index - 1] if index > 0 else " "
+        after = text[index + 1] if index + 1 < len(text) else " "
+        if before.isalpha() and after.isalpha():
+            return False
+    return True
 
 
 def _looks_binary(text: str) -> bool:

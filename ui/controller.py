@@ -68,6 +68,8 @@ class AppController(QObject):
         """Do a command now (saved at once) and put it on the undo stack. False if it was refused."""
         if not self._apply(command, command.do):
             return False
+        if command.cancelled:
+            return False
         self.undo_stack.push(_UndoableCommand(self, command))
         return True
 
@@ -97,8 +99,9 @@ class AppController(QObject):
         except AnnotatorError as exc:
             self.failed.emit(command.label or "Change refused", str(exc))
             return False
-        self._announce(command)
-        self.saved.emit(command.label)
+        if not command.cancelled:
+            self._announce(command)
+            self.saved.emit(command.label)
         return True
 
     def _announce(self, command: Command) -> None:

@@ -1,0 +1,287 @@
+"""Merging teammates' databases: matching, reporting, undo, scale, and refusing hostile files."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+
+from annotator.commands import UpdateAnnotation
+from annotator.db import SCHEMA_VERSION
+from annotator.errors import ConflictError, MergeRefusedError
+from annotator.merge import MergeDatabases, inspect_teammate, merge_databases
+from annotator.queries import counts, list_annotations, list_annotators, list_articles, list_tags
+from annotator.text import sha256_text
+
+try:
+    from . import hostile_dbs as h
+except ImportError:
+    import hostile_dbs as h
+
+
+def annotations_of(database):
+    with database.session() as session:
+        return {a.uuid: a for a in list_annotations(session)}
+
+
+def teammate_annotations(path):
+    from annotator.db import Database
+
+    with Database.open(path) as theirs:
+        return annotations_of(theirs)
+
+
+def test_merge_adds_articles_annotations_and_annotators_with_original_timestamps(db, tmp_path):
+    bob = h.make_teammate(tmp_path / "bob.db")
+    theirs = teammate_annotations(bob)
+
+    report = merge_databases(db, [bob])
+
+    assert (report.added_articles, report.added_annotations, report.skipped_annotations) == (2, 3, 0)
+    assert sorted(report.added_annotators) == ["bob", "carol"]
+    assert report.summary() == ("Added 2 articles and 3 annotations by bob, carol; "
+                                "skipped 0 already present; refused 0")
+    ours = annotations_of(db)
+    assert set(ours) == set(theirs)
+    for key, mine in ours.items():
+        assert (mine.annotator, mine.tag, mine.note) == (theirs[key].annotator, theirs[key].tag, theirs[key].note)
+        assert mine.created_at == theirs[key].created_at and mine.updated_at == theirs[key].updated_at
+    with db.session() as session:
+        assert list_annotators(session) == ["bob", "carol"]
+        titles = {a.title for a in list_articles(session)}
+    assert titles == {"Crematorium claim", "Satellite evidence"}
+    assert any((db.path.parent / "backups").glob("mine.merge.*")), "a backup is kept before writing"
+
+
+def test_merging_twice_adds_nothing(db, tmp_path):
+    bob = h.make_teammate(tmp_path / "bob.db")
+    merge_databases(db, [bob])
+    before = h.dump(db.path)
+
+    again = merge_databases(db, [bob])
+
+    assert (again.added_articles, again.added_annotations, again.skipped_annotations) == (0, 0, 3)
+    assert again.summary().startswith("Added 0 articles and 0 annotations; skipped 3 already present")
+    assert h.dump(db.path) == before
+
+
+def test_articles_are_matched_by_text_hash_not_title(db, tmp_path, add_article):
+    mine = add_article(h.TEXT_A, title="My own title")
+    bob = h.make_teammate(tmp_path / "bob.db")
+
+    report = merge_databases(db, [bob])
+
+    assert report.added_articles == 1
+    with db.session() as session:
+        articles = {a.sha256: a for a in list_articles(session)}
+    assert articles[sha256_text(h.TEXT_A)].id == mine
+    assert articles[sha256_text(h.TEXT_A)].title == "My own title"
+    on_mine = [a for a in annotations_of(db).values() if a.article_id == mine]
+    assert sorted(a.tag for a in on_mine) == ["allegation", "denial"]
+
+
+def test_exact_duplicate_with_another_uuid_is_skipped(db, tmp_path, add_article, tag_span):
+    article = add_article(h.TEXT_A)
+    tag_span(article, 0, 9, "allegation", annotator="bob")
+    bob = h.make_teammate(tmp_path / "bob.db")
+
+    report = merge_databases(db, [bob])
+
+    assert (report.added_annotations, report.skipped_annotations) == (2, 1)
+    assert len(annotations_of(db)) == 3
+
+
+def test_plan_preview_matches_what_the_merge_does(db, tmp_path):
+    first = h.make_teammate(tmp_path / "bob.db")
+    merge_databases(db, [first])
+    changed = next(a.uuid for a in annotations_of(db).values() if a.note == "who?")
+    UpdateAnnotation(changed, note="my own note").do(db)
+    # carol's file: the same two articles plus a new one, bob's annotations, one new span and a new tag.
+    carol = h.make_teammate(
+        tmp_path / "carol.db",
+        articles=h.DEFAULT_ARTICLES + [("A third article about the prison.\n", "Third", "Outlet C")],
+        spans=[(2, 2, 7, "rumour", "dave", "")],
+        tags=[("rumour", "#CC79A7")],
+    )
+    src = sqlite3.connect(first)  # carol had already merged bob's work
+    rows = src.execute("SELECT uuid, article_id, start, \"end\", tag_id, note, annotator_id, created_at, "
+                       "updated_at FROM annotations").fetchall()
+    src.close()
+    with h.raw(carol) as dst:
+        dst.execute("INSERT INTO annotators (id, name) VALUES (50, 'bob'), (51, 'carol')")
+        for row in rows:
+            dst.execute("INSERT INTO annotations (uuid, article_id, start, \"end\", tag_id, note, annotator_id, "
+                        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (*row[:6], 50 if row[6] == 1 else 51, *row[7:]))
+    before = h.dump(db.path)
+
+    plan = inspect_teammate(db, carol)
+
+    assert h.dump(db.path) == before, "inspecting changes nothing"
+    assert (plan.articles_new, plan.articles_matched) == (1, 2)
+    assert (plan.annotations_new, plan.annotations_present, plan.annotations_conflicting) == (1, 2, 1)
+    assert plan.annotators_new == ["dave"] and plan.annotators == ["bob", "carol", "dave"]
+    assert plan.tags_new == ["rumour"]
+    report = merge_databases(db, [carol])
+    assert (report.added_articles, report.added_annotations) == (plan.articles_new, plan.annotations_new)
+    assert (report.skipped_annotations, report.conflicting_annotations) == (2, 1)
+    assert report.added_annotators == ["dave"] and report.added_tags == ["rumour"]
+    assert "refused 1" in report.summary() and "yours were kept" in report.summary()
+    assert annotations_of(db)[changed].note == "my own note"
+    with db.session() as session:
+        assert {t.name: t.color for t in list_tags(session)}["rumour"] == "#CC79A7"
+
+
+def test_undo_removes_exactly_what_the_merge_added_and_redo_restores_it(db, tmp_path, add_article):
+    add_article(h.TEXT_B, title="Shared already")
+    bob = h.make_teammate(tmp_path / "bob.db", tags=[("rumour", "#CC79A7")])
+    before = h.dump(db.path)
+    command = MergeDatabases([bob])
+    assert command.label == "Merge teammate database"
+    assert command.touches == frozenset({"articles", "annotations", "annotators", "tags"})
+
+    command.do(db)
+    merged = annotations_of(db)
+    command.undo(db)
+    assert h.dump(db.path) == before
+
+    command.do(db)
+    assert annotations_of(db).keys() == merged.keys()
+    assert all(annotations_of(db)[k].created_at == merged[k].created_at for k in merged)
+    with db.session() as session:
+        assert counts(session) == (2, 3)
+        assert "rumour" in {t.name for t in list_tags(session)}
+
+
+def test_undo_is_refused_when_later_work_uses_merged_articles(db, tmp_path, tag_span):
+    command = MergeDatabases([h.make_teammate(tmp_path / "bob.db")])
+    command.do(db)
+    with db.session() as session:
+        merged_article = list_articles(session)[0].id
+    tag_span(merged_article, 10, 14, "context")
+    before = h.dump(db.path)
+
+    with pytest.raises(ConflictError, match="the merge cannot be undone: 1 annotation made since then uses the merged articles"):
+        command.undo(db)
+    assert h.dump(db.path) == before
+
+
+def test_several_files_merge_together_and_share_articles(db, tmp_path):
+    bob = h.make_teammate(tmp_path / "bob.db", spans=h.DEFAULT_SPANS[:2])
+    carol = h.make_teammate(tmp_path / "carol.db", spans=h.DEFAULT_SPANS[2:])
+
+    report = merge_databases(db, [bob, carol])
+
+    assert (report.added_articles, report.added_annotations) == (2, 3)
+    assert report.files == [str(bob), str(carol)]
+
+
+def test_cancel_leaves_the_database_unchanged(db, tmp_path):
+    bob = h.make_teammate(tmp_path / "bob.db")
+    before = h.dump(db.path)
+    seen = []
+
+    command = MergeDatabases([bob], progress=lambda done, total, message: seen.append(message) or done < 1)
+    command.do(db)
+
+    assert command.report.cancelled and command.report.summary() == "Merge cancelled; nothing was changed."
+    assert seen == ["Checking bob.db", "Merging"]
+    assert h.dump(db.path) == before
+
+
+def test_merging_our_own_file_is_refused(db):
+    with pytest.raises(MergeRefusedError, match="the database you have open"):
+        merge_databases(db, [db.path])
+
+
+def test_a_large_teammate_file_merges_completely(db, tmp_path):
+    # Speed is measured by benchmarks/ (W6); this proves batching loses or duplicates nothing.
+    count = 20_000
+    words = count + 1_000
+    text = "word " * words
+    bob = h.make_teammate(tmp_path / "bob.db", articles=[(text, "Long", "")], spans=[])
+    stamp = datetime(2024, 5, 1)
+    with h.raw(bob) as conn:
+        conn.execute("INSERT INTO annotators (id, name) VALUES (1, 'bob')")
+        conn.execute("BEGIN")
+        conn.executemany(
+            'INSERT INTO annotations (uuid, article_id, start, "end", tag_id, note, annotator_id, created_at, '
+            "updated_at) VALUES (?, 1, ?, ?, 1, '', 1, ?, ?)",
+            ((str(uuid.uuid4()), i * 5, i * 5 + 4, str(stamp + timedelta(seconds=i)), str(stamp))
+             for i in range(count)),
+        )
+        conn.execute("COMMIT")
+
+    report = merge_databases(db, [bob])
+
+    assert report.added_annotations == count
+    with db.session() as session:
+        assert counts(session)[1] == count
+        spans = {(a.start, a.end) for a in list_annotations(session, annotators=["bob"])}
+    assert spans == {(i * 5, i * 5 + 4) for i in range(count)}
+
+
+# ---- hostile files: each refused with a clear message, our database untouched -------------------
+
+HOSTILE = [
+    ("truncated file", h.truncate, "damaged"),
+    ("bit-flipped page header", h.flip_page_header, "damaged"),
+    ("bit-flipped text", h.flip_text_bit, "('Crematorium claim') has a text that does not match its SHA-256"),
+    ("random bytes", lambda p: h.random_bytes(p), "not a SQLite file"),
+    ("empty file", lambda p: h.empty(p), "empty"),
+    ("another program's database", lambda p: (p.unlink(), h.other_program(p))[1], "another program"),
+    ("trigger added", h.add_trigger, "holds a trigger 'wipe'"),
+    ("view instead of annotations", h.view_for_annotations, "holds a view 'annotations'"),
+    ("generated column", h.add_generated_column, "annotations table has unexpected columns"),
+    ("offsets past the text", lambda p: h.set_annotation(p, end=99_999), "offsets 0–99999 outside its article (length 79)"),
+    ("negative offsets", lambda p: h.set_annotation(p, start=-5), "offsets -5–9 outside its article"),
+    ("float offset", lambda p: h.set_annotation(p, start=1.5), "has a start that is real, not a whole number"),
+    ("text offset", lambda p: h.set_annotation(p, end="nine"), "has an end that is text, not a whole number"),
+    ("10 MB note", lambda p: h.set_annotation(p, note="x" * 10_000_000), "note of 10,000,000 characters"),
+    ("missing article", lambda p: h.set_annotation(p, article_id=999), "article 999, which is not in the file"),
+    ("missing tag", lambda p: h.set_annotation(p, tag_id=77), "tag 77, which is not in the file"),
+    ("duplicate UUIDs", h.duplicate_uuids, "is used twice"),
+    ("tampered article text", h.tamper_text, "does not match its SHA-256"),
+    ("newer schema", h.newer_schema, f"schema {SCHEMA_VERSION + 1}"),
+    ("malformed UUID", lambda p: h.set_annotation(p, uuid="not-a-uuid"), "malformed UUID"),
+    ("bad timestamp", lambda p: h.set_annotation(p, created_at="yesterday"), "not a timestamp"),
+    ("bad tag colour", lambda p: (h.raw_exec(p, "UPDATE tags SET color = 'red' WHERE id = 1"), p)[1], "not #rrggbb"),
+]
+
+
+@pytest.mark.parametrize("spoil, expected", [case[1:] for case in HOSTILE], ids=[case[0] for case in HOSTILE])
+def test_hostile_file_is_refused_and_our_database_is_unchanged(db, tmp_path, spoil, expected, tag_span, add_article):
+    tag_span(add_article(h.TEXT_B), 0, 9, "evidence")
+    bob = h.make_teammate(tmp_path / "bob.db")
+    spoil(bob)
+    before = h.dump(db.path)
+
+    with pytest.raises(MergeRefusedError) as refused:
+        inspect_teammate(db, bob)
+    message = str(refused.value)
+    assert message.startswith("bob.db") and expected in message and "\n" not in message
+    with pytest.raises(MergeRefusedError) as refused_again:
+        merge_databases(db, [h.make_teammate(tmp_path / "carol.db"), bob])
+    assert str(refused_again.value) == message
+
+    assert h.dump(db.path) == before
+    assert not (db.path.parent / "backups").exists(), "nothing was even backed up"
+
+
+def test_newer_schema_message_names_both_versions(db, tmp_path):
+    bob = h.newer_schema(h.make_teammate(tmp_path / "bob.db"))
+    with pytest.raises(MergeRefusedError) as refused:
+        inspect_teammate(db, bob)
+    assert f"schema {SCHEMA_VERSION + 1}" in str(refused.value) and f"schema {SCHEMA_VERSION}" in str(refused.value)
+
+
+def test_a_wal_beside_the_file_is_never_read(db, tmp_path):
+    bob = h.make_teammate(tmp_path / "bob.db")
+    (tmp_path / "bob.db-wal").write_bytes(b"\x37\x7f\x06\x82" + bytes(4096))  # junk WAL
+
+    report = merge_databases(db, [bob])
+
+    assert report.added_annotations == 3
+    assert (tmp_path / "bob.db-wal").read_bytes()[:4] == b"\x37\x7f\x06\x82"

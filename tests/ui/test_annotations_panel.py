@@ -1,0 +1,258 @@
+"""The Annotations panel and its table model."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtWidgets import QApplication
+
+from annotator import queries
+from annotator.table_queries import TableFilter
+from ui.annotations_model import NOTE, TAG, TEXT, AnnotationsTableModel, SpanRole, UuidRole
+from ui.annotations_panel import EMPTY_TEXT, NO_MATCH_TEXT, AnnotationsPanel
+from ui.controller import AppController
+
+
+@pytest.fixture
+def spans(sample_db, tag_span):
+    """Four annotations on the sample articles, added in this order."""
+    return {
+        "accuses": tag_span(1, 7, 19, "allegation", "alice"),          # "U.S. accuses"
+        "denied": tag_span(3, 38, 44, "denial", "bob", note="flat denial"),  # "denied"
+        "crematorium": tag_span(2, 7, 18, "evidence", "alice"),        # "Crematorium"
+        "government": tag_span(3, 11, 21, "context", "carol"),         # "government"
+    }
+
+
+@pytest.fixture
+def controller(sample_db):
+    return AppController(sample_db, "alice")
+
+
+def _texts(model: AnnotationsTableModel, column: int = TEXT) -> list[str]:
+    return [model.index(row, column).data() for row in range(model.rowCount())]
+
+
+def _uuids(model) -> list[str]:
+    return [model.index(row, 0).data(UuidRole) for row in range(model.rowCount())]
+
+
+def test_model_passes_the_model_tester(qapp, qtmodeltester, controller, spans):
+    model = AnnotationsTableModel(controller)
+    assert model.rowCount() == 4
+    qtmodeltester.check(model)
+
+
+def test_empty_model_passes_the_model_tester(qapp, qtmodeltester, db):
+    model = AnnotationsTableModel(AppController(db, "alice"))
+    assert model.rowCount() == 0
+    qtmodeltester.check(model)
+
+
+def test_model_shows_columns(qapp, controller, spans):
+    model = AnnotationsTableModel(controller)
+    row = _uuids(model).index(spans["denied"])
+    values = [model.index(row, column).data() for column in range(model.columnCount())]
+    assert values[:5] == ["denial", "denied", "flat denial", "bob", queries_title(controller, 3)]
+    assert len(values[5]) == len("2024-01-01 12:00")
+    assert model.index(row, TAG).data(Qt.ItemDataRole.DecorationRole) is not None
+    assert model.index(row, TEXT).data(SpanRole) == (3, 38, 44)
+    tooltip = model.index(row, TEXT).data(Qt.ItemDataRole.ToolTipRole)
+    assert "denied" in tooltip and "flat denial" in tooltip
+    assert model.flags(model.index(row, TAG)) & Qt.ItemFlag.ItemIsEditable
+    assert not model.flags(model.index(row, TEXT)) & Qt.ItemFlag.ItemIsEditable
+
+
+def queries_title(controller, article_id):
+    with controller.read() as session:
+        return queries.get_article(session, article_id).title
+
+
+def test_sorting_by_tag_and_created(qapp, controller, spans):
+    model = AnnotationsTableModel(controller)
+    model.sort(TAG, Qt.SortOrder.AscendingOrder)
+    assert _texts(model, TAG) == ["allegation", "context", "denial", "evidence"]
+    model.sort(TAG, Qt.SortOrder.DescendingOrder)
+    assert _texts(model, TAG) == ["evidence", "denial", "context", "allegation"]
+    model.sort(5, Qt.SortOrder.AscendingOrder)
+    assert _texts(model) == ["U.S. accuses", "denied", "Crematorium", "government"]
+    model.sort(5, Qt.SortOrder.DescendingOrder)
+    assert _texts(model) == ["government", "Crematorium", "denied", "U.S. accuses"]
+
+
+def test_clicking_a_header_sorts(qtbot, controller, spans):
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    panel.table.sortByColumn(TAG, Qt.SortOrder.AscendingOrder)
+    assert _texts(panel.model, TAG) == ["allegation", "context", "denial", "evidence"]
+
+
+def test_model_filters(qapp, controller, spans):
+    model = AnnotationsTableModel(controller)
+    model.set_filter(TableFilter(tags=["denial"]))
+    assert _uuids(model) == [spans["denied"]]
+    model.set_filter(TableFilter(annotators=["alice"]))
+    assert _uuids(model) == [spans["accuses"], spans["crematorium"]]
+    model.set_filter(TableFilter(article_ids=[3]))
+    assert _uuids(model) == [spans["denied"], spans["government"]]
+    model.set_filter(TableFilter(text="CREMATORIUM"))
+    assert _uuids(model) == [spans["crematorium"]]
+    model.set_filter(TableFilter(text="flat"))  # the note
+    assert _uuids(model) == [spans["denied"]]
+
+
+def test_panel_filter_widgets(qtbot, controller, spans):
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    assert panel.count_label.text() == "4 annotations"
+    assert panel.tag_combo.itemText(0) == "All tags"
+    assert panel.text_edit.placeholderText() == "Filter by text or note…"
+    assert panel.text_edit.isClearButtonEnabled()
+    panel.tag_combo.setCurrentIndex(panel.tag_combo.findText("evidence"))
+    assert _uuids(panel.model) == [spans["crematorium"]]
+    assert panel.count_label.text() == "1 of 4 annotations"
+    panel.tag_combo.setCurrentIndex(0)
+    panel.set_annotator_filter("bob")
+    assert _uuids(panel.model) == [spans["denied"]]
+    panel.set_annotator_filter(None)
+    panel.article_combo.setCurrentIndex(panel.article_combo.findData(1))
+    assert _uuids(panel.model) == [spans["accuses"]]
+    panel.article_combo.setCurrentIndex(0)
+    qtbot.keyClicks(panel.text_edit, "govern")
+    assert panel.model.rowCount() == 4  # debounced
+    qtbot.waitUntil(lambda: _uuids(panel.model) == [spans["government"]], timeout=2000)
+    panel.text_edit.setText("no such words")
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 0, timeout=2000)
+    assert panel.empty_label.text() == NO_MATCH_TEXT
+    assert panel._stack.currentWidget() is panel.empty_label
+
+
+def test_empty_state(qtbot, db):
+    panel = AnnotationsPanel(AppController(db, "alice"))
+    qtbot.addWidget(panel)
+    assert panel._stack.currentWidget() is panel.empty_label
+    assert panel.empty_label.text() == EMPTY_TEXT
+    assert panel.count_label.text() == "0 annotations"
+
+
+def _select_row(panel, row):
+    panel.table.selectRow(row)
+
+
+def test_selecting_a_row_emits_its_span(qtbot, controller, spans):
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    row = _uuids(panel.model).index(spans["denied"])
+    with qtbot.waitSignal(panel.annotationActivated) as blocker:
+        _select_row(panel, row)
+    assert blocker.args == [3, 38, 44, spans["denied"]]
+    assert panel.selected_uuids() == [spans["denied"]]
+
+
+def test_delete_key_deletes_and_undo_restores(qtbot, controller, spans):
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    panel.show()
+    row = _uuids(panel.model).index(spans["crematorium"])
+    _select_row(panel, row)
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
+    with controller.read() as session:
+        assert spans["crematorium"] not in {a.uuid for a in queries.list_annotations(session)}
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 3)
+    assert panel.count_label.text() == "3 annotations"
+    controller.undo_stack.undo()
+    with controller.read() as session:
+        assert spans["crematorium"] in {a.uuid for a in queries.list_annotations(session)}
+    qtbot.waitUntil(lambda: spans["crematorium"] in _uuids(panel.model))
+
+
+def test_backspace_deletes_several_rows(qtbot, controller, spans):
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    panel.table.selectAll()
+    assert len(panel.selected_uuids()) == 4
+    qtbot.keyClick(panel.table, Qt.Key.Key_Backspace)
+    with controller.read() as session:
+        assert queries.list_annotations(session) == []
+    qtbot.waitUntil(lambda: panel._stack.currentWidget() is panel.empty_label)
+    assert panel.empty_label.text() == EMPTY_TEXT
+
+
+def test_delete_key_wins_over_a_window_shortcut(qtbot, controller, spans):
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    panel.table.selectRow(0)
+    event = QKeyEvent(QEvent.Type.ShortcutOverride, Qt.Key.Key_Delete, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(panel.table, event)
+    assert event.isAccepted()
+
+
+def test_retag_and_note_in_place(qtbot, controller, spans):
+    model = AnnotationsTableModel(controller)
+    row = _uuids(model).index(spans["accuses"])
+    assert model.setData(model.index(row, TAG), "evidence") is True
+    with controller.read() as session:
+        assert queries.get_annotation(session, spans["accuses"]).tag.name == "evidence"
+    assert model.setData(model.index(row, TAG), "no such tag") is False
+    assert model.setData(model.index(row, TEXT), "edited text") is False
+    assert model.setData(model.index(row, NOTE), "checked twice") is True
+    with controller.read() as session:
+        assert queries.get_annotation(session, spans["accuses"]).note == "checked twice"
+    qtbot.waitUntil(lambda: model.index(_uuids(model).index(spans["accuses"]), TAG).data() == "evidence")
+    controller.undo_stack.undo()
+    controller.undo_stack.undo()
+    with controller.read() as session:
+        assert queries.get_annotation(session, spans["accuses"]).tag.name == "allegation"
+
+
+def test_retag_refused_for_a_duplicate(qapp, controller, spans, tag_span):
+    tag_span(1, 7, 19, "evidence", "alice")
+    model = AnnotationsTableModel(controller)
+    row = _uuids(model).index(spans["accuses"])
+    assert model.setData(model.index(row, TAG), "evidence") is False
+
+
+def test_tag_delegate_offers_the_tags(qtbot, controller, spans):
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    panel.show()
+    index = panel.model.index(0, TAG)
+    panel.table.edit(index)
+    editor = panel.table.indexWidget(index) or panel.table.focusWidget()
+    assert [editor.itemText(i) for i in range(editor.count())] == ["allegation", "denial", "evidence", "context"]
+    editor.setCurrentIndex(editor.findText("context"))
+    editor.activated.emit(editor.currentIndex())
+    with controller.read() as session:
+        assert queries.get_annotation(session, spans["accuses"]).tag.name == "context"
+
+
+def test_select_annotation_and_selection_survives_reload(qtbot, controller, spans, tag_span):
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    with qtbot.assertNotEmitted(panel.annotationActivated):
+        assert panel.select_annotation(spans["government"]) is True
+    assert panel.selected_uuids() == [spans["government"]]
+    controller.notify_external_change()
+    qtbot.waitUntil(lambda: not panel.model._reload_timer.isActive())
+    assert panel.selected_uuids() == [spans["government"]]
+    panel.set_annotator_filter("alice")
+    assert panel.select_annotation(spans["government"]) is False
+
+
+def test_context_actions_are_the_given_ones(qtbot, controller, spans):
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    action = QAction("Delete annotation", panel)
+    panel.set_context_actions([action])
+    assert panel._context_actions == [action]
+    assert panel.table.contextMenuPolicy() == Qt.ContextMenuPolicy.CustomContextMenu
+
+
+def test_reloads_when_annotations_change(qtbot, controller, spans):
+    from annotator.commands import AddAnnotations, AnnotationSpec
+
+    model = AnnotationsTableModel(controller)
+    controller.run(AddAnnotations([AnnotationSpec(2, 0, 6, "context")], "alice"))
+    qtbot.waitUntil(lambda: model.rowCount() == 5)

@@ -1,0 +1,265 @@
+"""The annotations table model: a million rows without a million Python objects.
+
+It keeps only the ordered list of annotation ids (one SQL query per sort or
+filter) and fetches display data a page at a time when the view asks for it,
+with a small LRU cache of pages. Edits go through the controller's commands.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+
+from annotator import table_queries
+from annotator.commands import UpdateAnnotation
+from annotator.table_queries import TableFilter, TableRow
+
+from .controller import AppController
+
+COLUMNS = ("Tag", "Text", "Note", "Annotator", "Article", "Created")
+TAG, TEXT, NOTE, ANNOTATOR, ARTICLE, CREATED = range(len(COLUMNS))
+SORT_KEYS = table_queries.SORT_KEYS  # one per column, in column order
+
+UuidRole = Qt.ItemDataRole.UserRole + 1
+SpanRole = Qt.ItemDataRole.UserRole + 2  # (article_id, start, end)
+IdRole = Qt.ItemDataRole.UserRole + 3
+
+_swatches: dict[str, QIcon] = {}
+
+
+def tag_swatch(color: str, size: int = 12) -> QIcon:
+    """A small rounded colour square for a tag (cached)."""
+    icon = _swatches.get(color)
+    if icon is None:
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QColor(color).darker(130))
+        painter.setBrush(QColor(color))
+        painter.drawRoundedRect(0.5, 0.5, size - 1, size - 1, 3, 3)
+        painter.end()
+        icon = _swatches[color] = QIcon(pixmap)
+    return icon
+
+
+class AnnotationsTableModel(QAbstractTableModel):
+    PAGE_SIZE = 256
+    CACHE_PAGES = 16
+    UuidRole = UuidRole
+    SpanRole = SpanRole
+    IdRole = IdRole
+
+    # Emitted after every reload (the ids may have changed): the panel restores its selection.
+    reloaded = Signal()
+
+    def __init__(self, controller: AppController, parent=None):
+        super().__init__(parent)
+        self.controller = controller
+        self._filter = TableFilter()
+        self._sort_column = -1  # -1: the order the annotations were added
+        self._sort_order = Qt.SortOrder.AscendingOrder
+        self._ids: list[int] = []
+        self._row_of: dict[int, int] | None = None
+        self._pages: OrderedDict[int, dict[int, TableRow]] = OrderedDict()
+        self._total = 0
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.setInterval(0)
+        self._reload_timer.timeout.connect(self.reload)
+        controller.annotationsChanged.connect(self._on_changed)
+        controller.tagsChanged.connect(self._on_changed)
+        controller.articlesChanged.connect(self._on_changed)
+        self.reload()
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def _on_changed(self, *_args) -> None:
+        # Coalesce bursts of signals (and never reset the model inside a setData call).
+        self._pages.clear()
+        self._reload_timer.start()
+
+    def reload(self) -> None:
+        self._reload_timer.stop()
+        key = SORT_KEYS[self._sort_column] if 0 <= self._sort_column < len(SORT_KEYS) else None
+        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        with self.controller.read() as session:
+            ids = table_queries.annotation_ids(session, self._filter, key, descending)
+            total = len(ids) if self._filter.is_empty() else table_queries.annotation_count(session)
+        self.beginResetModel()
+        self._ids = ids
+        self._total = total
+        self._row_of = None
+        self._pages.clear()
+        self.endResetModel()
+        self.reloaded.emit()
+
+    def flush(self) -> None:
+        """Run a pending reload now (tests, and before looking rows up)."""
+        if self._reload_timer.isActive():
+            self.reload()
+
+    def set_filter(self, filt: TableFilter) -> None:
+        self._filter = filt
+        self.reload()
+
+    def table_filter(self) -> TableFilter:
+        return self._filter
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if column >= len(COLUMNS):
+            return
+        self._sort_column = column
+        self._sort_order = order
+        self.reload()
+
+    def sort_column(self) -> int:
+        return self._sort_column
+
+    def total_count(self) -> int:
+        """Annotations in the database, ignoring the filter."""
+        return self._total
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def _row(self, row: int) -> TableRow | None:
+        if not 0 <= row < len(self._ids):
+            return None
+        page_number = row // self.PAGE_SIZE
+        page = self._pages.get(page_number)
+        if page is None:
+            page_ids = self._ids[page_number * self.PAGE_SIZE:(page_number + 1) * self.PAGE_SIZE]
+            with self.controller.read() as session:
+                page = table_queries.annotation_rows(session, page_ids)
+            self._pages[page_number] = page
+            while len(self._pages) > self.CACHE_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page_number)
+        return page.get(self._ids[row])
+
+    def row_data(self, row: int) -> TableRow | None:
+        return self._row(row)
+
+    def annotation_id(self, row: int) -> int | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of_id(self, annotation_id: int) -> int:
+        if self._row_of is None:
+            self._row_of = {value: row for row, value in enumerate(self._ids)}
+        return self._row_of.get(annotation_id, -1)
+
+    def rows_of_uuids(self, uuids: list[str]) -> dict[str, int]:
+        """Rows of the given annotations under the current filter and order (absent ones left out)."""
+        if not uuids:
+            return {}
+        with self.controller.read() as session:
+            ids = table_queries.ids_for_uuids(session, uuids)
+        rows = {uuid: self.row_of_id(id_) for uuid, id_ in ids.items()}
+        return {uuid: row for uuid, row in rows.items() if row >= 0}
+
+    def row_of_uuid(self, uuid: str) -> int:
+        return self.rows_of_uuids([uuid]).get(uuid, -1)
+
+    # -- Qt model API ------------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section]
+            if role == Qt.ItemDataRole.ToolTipRole and section in (TAG, NOTE):
+                return f"{COLUMNS[section]} — double-click a cell to change it"
+            return None
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return section + 1
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        if index.column() in (TAG, NOTE):
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.parent().isValid():
+            return None
+        row = self._row(index.row())
+        if row is None:
+            return None
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == TAG:
+            return tag_swatch(row.color)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row)
+        if role == UuidRole:
+            return row.uuid
+        if role == SpanRole:
+            return (row.article_id, row.start, row.end)
+        if role == IdRole:
+            return row.id
+        return None
+
+    @staticmethod
+    def _display(row: TableRow, column: int) -> str:
+        if column == TAG:
+            return row.tag
+        if column == TEXT:
+            return row.text
+        if column == NOTE:
+            return row.note.replace("\n", table_queries.NEWLINE_MARK)
+        if column == ANNOTATOR:
+            return row.annotator
+        if column == ARTICLE:
+            return row.article_title
+        if column == CREATED:
+            return row.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        return ""
+
+    def _tooltip(self, row: TableRow) -> str:
+        with self.controller.read() as session:
+            text = table_queries.annotation_text(session, row.id)
+        if len(text) > 2000:
+            text = text[:2000] + "…"
+        parts = [f"<b>{_escape(row.tag)}</b> · {_escape(row.annotator)} · {_escape(row.article_title)}",
+                 f"<p style='white-space:pre-wrap'>{_escape(text)}</p>"]
+        if row.note:
+            parts.append(f"<p><i>Note:</i> {_escape(row.note)}</p>")
+        return "".join(parts)
+
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or index.column() not in (TAG, NOTE):
+            return False
+        row = self._row(index.row())
+        if row is None or not isinstance(value, str):
+            return False
+        if index.column() == TAG:
+            value = value.strip()
+            if value == row.tag:
+                return True
+            if value not in {tag.name for tag in self.controller.tags()}:
+                return False
+            ok = self.controller.run(UpdateAnnotation(row.uuid, tag=value))
+        else:
+            if value == row.note:
+                return True
+            ok = self.controller.run(UpdateAnnotation(row.uuid, note=value))
+        if ok:
+            self._pages.pop(index.row() // self.PAGE_SIZE, None)
+            self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), len(COLUMNS) - 1))
+        return ok
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

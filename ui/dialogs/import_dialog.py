@@ -1,0 +1,115 @@
+"""Importing article files: choose files or a folder, read them with progress, summarise problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from annotator import queries
+from annotator.importer import ArticleText, ImportArticles, ImportReport, read_articles
+from annotator.text import sha256_text
+
+from .errors import widen
+from .progress import CANCELLED, run_with_progress
+
+ARTICLE_FILTER = "Articles (*.txt *.md);;All files (*)"
+MAX_LISTED = 12
+
+
+def _start_dir() -> str:
+    return str(Path.home())
+
+
+def choose_import_paths(parent: QWidget | None, folder: bool = False) -> list[str]:
+    """Ask for article files (.txt/.md, several at once), or with ``folder=True`` for one folder."""
+    if folder:
+        return choose_import_folder(parent)
+    paths, _ = QFileDialog.getOpenFileNames(parent, "Import articles", _start_dir(), ARTICLE_FILTER)
+    return [str(p) for p in paths]
+
+
+def choose_import_folder(parent: QWidget | None) -> list[str]:
+    """Ask for a folder; every .txt/.md file in it (and its subfolders) will be imported."""
+    folder = QFileDialog.getExistingDirectory(parent, "Import a folder of articles", _start_dir())
+    return [folder] if folder else []
+
+
+def import_articles(parent: QWidget | None, controller, paths: list[str] | None = None) -> ImportReport | None:
+    """Read, decode and import ``paths`` (asks for files if None). None if nothing was chosen or cancelled.
+
+    The import itself is one undoable step on the controller's undo stack.
+    """
+    if paths is None:
+        paths = choose_import_paths(parent)
+    if not paths:
+        return None
+    result = run_with_progress(parent, "Importing articles", "Reading article files…",
+                               lambda progress: read_articles(paths, progress))
+    if result is CANCELLED:
+        return None
+    texts, report = result
+    if report.cancelled:
+        return None
+    new_texts = _drop_known(controller, texts, report)
+    if new_texts:
+        if not controller.run(ImportArticles(new_texts, report)):
+            return None  # the controller has already told the analyst why
+    if report.problems or report.duplicates or not report.added:
+        build_import_summary(parent, report, paths).exec()
+    return report
+
+
+def _drop_known(controller, texts: list[ArticleText], report: ImportReport) -> list[ArticleText]:
+    """Texts already in the library are reported as duplicates without an empty undo step."""
+    with controller.read() as session:
+        known = {article.sha256 for article in queries.list_articles(session)}
+    fresh: list[ArticleText] = []
+    for text in texts:
+        digest = sha256_text(text.text)
+        if digest in known:
+            report.duplicates.append(text.source_path or text.title)
+        else:
+            fresh.append(text)
+    return fresh  # duplicates *within* the batch are reported by ImportArticles itself
+
+
+def summary_line(report: ImportReport) -> str:
+    """'3 imported · 1 already in the library · 2 skipped'."""
+    parts = [f"{len(report.added)} imported"]
+    if report.duplicates:
+        parts.append(f"{len(report.duplicates)} already in the library")
+    if report.problems:
+        parts.append(f"{len(report.problems)} skipped")
+    return " · ".join(parts)
+
+
+def build_import_summary(parent: QWidget | None, report: ImportReport, paths: list[str] | None = None) -> QMessageBox:
+    box = QMessageBox(parent)
+    box.setWindowTitle("Import finished")
+    box.setIcon(QMessageBox.Icon.Warning if report.problems else QMessageBox.Icon.Information)
+    box.setText(summary_line(report))
+    lines: list[str] = []
+    if report.problems:
+        lines.append("Skipped:")
+        lines += [f"  {Path(p.path).name} — {p.reason}" for p in report.problems]
+    if report.duplicates:
+        lines.append("Already in the library (not imported again):")
+        lines += [f"  {Path(d).name}" for d in report.duplicates]
+    if not report.added and not report.problems and not report.duplicates:
+        where = ", ".join(Path(p).name for p in (paths or [])) or "the selection"
+        lines.append(f"No .txt or .md files were found in {where}.")
+    shown = lines[:MAX_LISTED]
+    if len(lines) > MAX_LISTED:
+        shown.append(f"  … and {len(lines) - MAX_LISTED} more (see Show Details)")
+    if report.problems:
+        shown.append("\nOnly plain-text (.txt) and Markdown (.md) files can be imported; "
+                     "save other documents as text first.")
+    box.setInformativeText("\n".join(shown))
+    if len(lines) > MAX_LISTED or report.problems:
+        full = [f"{p.path}: {p.reason}" for p in report.problems]
+        full += [f"{d}: already in the library" for d in report.duplicates]
+        box.setDetailedText("\n".join(full))
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.setEscapeButton(QMessageBox.StandardButton.Ok)
+    return widen(box, 500)

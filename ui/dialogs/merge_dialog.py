@@ -1,0 +1,218 @@
+"""Loading a teammate's database (preview, then an undoable merge) and sharing one's own."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QLabel,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.errors import AnnotatorError, MergeRefusedError
+
+from .errors import show_error, widen
+from .progress import CANCELLED, run_with_progress
+
+TEAMMATE_FILTER = "Annotation databases (*.db *.sqlite *.annotations);;All files (*)"
+SHARE_FILTER = "Annotation database (*.annotations);;All files (*)"
+REFUSED_ADVICE = (
+    "Nothing was changed in your database.\n\n"
+    "Ask your teammate to send it again using File → Share my database…, "
+    "which makes a complete, self-contained copy."
+)
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def _names(names: list[str]) -> str:
+    names = list(names)
+    if not names:
+        return ""
+    if len(names) == 1:
+        return names[0]
+    if len(names) <= 4:
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    return ", ".join(names[:3]) + f" and {len(names) - 3} others"
+
+
+def plan_is_empty(plan) -> bool:
+    return not (plan.articles_new or plan.annotations_new or plan.tags_new or plan.annotators_new)
+
+
+class MergePreviewDialog(QDialog):
+    """What loading a teammate's file would add, with Merge / Cancel."""
+
+    def __init__(self, plan, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.plan = plan
+        self.setWindowTitle("Load teammate's annotations")
+        self.setMinimumWidth(480)
+        layout = QVBoxLayout(self)
+
+        heading = QLabel(f"<b>{_escape(Path(plan.path).name)}</b>")
+        heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(heading)
+
+        empty = plan_is_empty(plan)
+        intro = QLabel("Everything in this file is already in your database; there is nothing to add."
+                       if empty else "Merging this file would add to your database:")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.rows: dict[str, QLabel] = {}
+
+        def row(key: str, label: str, value: str) -> None:
+            widget = QLabel(value)
+            widget.setWordWrap(True)
+            widget.setObjectName(key)
+            self.rows[key] = widget
+            form.addRow(label, widget)
+
+        row("articles", "Articles:", f"{_plural(plan.articles_new, 'new article')}"
+            + (f" ({plan.articles_matched} you already have)" if plan.articles_matched else ""))
+        by = f" by {_names(plan.annotators)}" if plan.annotations_new and plan.annotators else ""
+        row("annotations", "Annotations:", f"{_plural(plan.annotations_new, 'new annotation')}{by}")
+        row("present", "Already present:", f"{_plural(plan.annotations_present, 'annotation')} (skipped)")
+        row("conflicting", "Conflicting:",
+            f"{_plural(plan.annotations_conflicting, 'annotation')}"
+            + (" — your version is kept" if plan.annotations_conflicting else ""))
+        row("annotators", "New analysts:", _names(plan.annotators_new) or "none")
+        row("tags", "New tags:", _names(plan.tags_new) or "none")
+        layout.addLayout(form)
+
+        note = QLabel("Your own annotations are never changed or removed. "
+                      "You can undo the whole merge with Edit → Undo.")
+        note.setWordWrap(True)
+        note.setStyleSheet("color: palette(placeholder-text);")
+        layout.addWidget(note)
+
+        self.buttons = QDialogButtonBox(self)
+        if empty:
+            close = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+            close.setDefault(True)
+            self.merge_button = None
+        else:
+            self.merge_button = self.buttons.addButton("Merge", QDialogButtonBox.ButtonRole.AcceptRole)
+            self.merge_button.setDefault(True)
+            self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def summary_text(self) -> str:
+        return "\n".join(f"{key}: {label.text()}" for key, label in self.rows.items())
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def choose_teammate_file(parent: QWidget | None) -> str | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Load a teammate's database", str(Path.home()), TEAMMATE_FILTER)
+    return path or None
+
+
+def load_teammate_database(parent: QWidget | None, controller, path: str | None = None) -> bool:
+    """Ask for a teammate's file, preview it, merge it (undoably). True if anything was merged."""
+    from annotator.merge import MergeDatabases, inspect_teammate
+
+    if path is None:
+        path = choose_teammate_file(parent)
+    if not path:
+        return False
+    name = Path(path).name
+    try:
+        plan = inspect_teammate(controller.db, path)
+    except (MergeRefusedError, AnnotatorError) as exc:
+        reason = str(exc) if name in str(exc) else f"{name}: {exc}"
+        show_error(parent, "This file cannot be loaded", f"Not loaded — {reason}", advice=REFUSED_ADVICE)
+        return False
+    except OSError as exc:
+        show_error(parent, "This file cannot be read", f"{name} could not be read: {exc.strerror or exc}",
+                   advice="Check that the file still exists and that you may open it, then try again.")
+        return False
+
+    preview = MergePreviewDialog(plan, parent)
+    if preview.exec() != QDialog.DialogCode.Accepted or plan_is_empty(plan):
+        return False
+
+    command_box: dict = {}
+
+    def work(progress):
+        command = MergeDatabases([path], progress)
+        command_box["command"] = command
+        return controller.run(command)
+
+    result = run_with_progress(parent, "Merging", f"Merging {name}…", work)
+    command = command_box.get("command")
+    report = getattr(command, "report", None)
+    if result is CANCELLED or (report is not None and getattr(report, "cancelled", False)):
+        _info(parent, "Merge cancelled", "The merge was cancelled. Nothing was changed in your database.")
+        return False
+    if not result:
+        return False  # refused: the controller has already shown why
+    controller.notify_external_change()
+    summary = report.summary() if report is not None else "The merge is complete."
+    _info(parent, "Merge finished", summary, "You can undo the merge with Edit → Undo.")
+    return True
+
+
+def _info(parent: QWidget | None, title: str, text: str, informative: str = "") -> QMessageBox:
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Information)
+    box.setWindowTitle(title)
+    box.setText(text)
+    if informative:
+        box.setInformativeText(informative)
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.setEscapeButton(QMessageBox.StandardButton.Ok)
+    widen(box)
+    box.exec()
+    return box
+
+
+def default_share_name(analyst: str) -> str:
+    safe = re.sub(r"[^\w.-]+", "-", analyst.strip(), flags=re.UNICODE).strip("-.") or "my"
+    return f"{safe}-annotations-{date.today().isoformat()}.annotations"
+
+
+def share_my_database(parent: QWidget | None, controller, out: str | None = None) -> Path | None:
+    """Save a complete copy of the database for a teammate. Returns the file written, or None."""
+    from annotator.share import share_database
+
+    if out is None:
+        suggested = str(Path.home() / default_share_name(controller.analyst))
+        out, _ = QFileDialog.getSaveFileName(parent, "Share my database", suggested, SHARE_FILTER)
+    if not out:
+        return None
+    try:
+        written = run_with_progress(parent, "Sharing", "Making a copy of your database…",
+                                    lambda _progress: share_database(controller.db, out))
+    except AnnotatorError as exc:
+        show_error(parent, "Could not share the database", str(exc))
+        return None
+    except OSError as exc:
+        show_error(parent, "Could not share the database", f"{Path(out).name} could not be written: "
+                   f"{exc.strerror or exc}", advice="Choose another folder (for example your Desktop) and try again.")
+        return None
+    if written is CANCELLED:
+        return None
+    written = Path(written)
+    _info(parent, "Database shared", f"Saved a copy of your database as\n{written.name}",
+          f"in {written.parent}\n\nSend this file to your teammate; they load it with "
+          "File → Load teammate's database…")
+    return written
