@@ -110,6 +110,7 @@ class Annotation(Base):
         Index("ix_annotations_article_span", "article_id", "start"),
         Index("ix_annotations_tag", "tag_id"),
         Index("ix_annotations_annotator", "annotator_id"),
+        Index("ix_annotations_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
