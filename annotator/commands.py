@@ -32,8 +32,8 @@ class Command(ABC):
         self.affected_articles: set[int] = set()
 
     @property
-    def cancelled(self) -> bool:
-        """True when the user cancelled part-way and nothing was changed (nothing to undo)."""
+    def changed_nothing(self) -> bool:
+        """True after ``do`` when nothing was changed (cancelled, or nothing new): nothing to undo."""
         return False
 
     @abstractmethod
@@ -136,6 +136,10 @@ class AddAnnotations(Command):
                     session.execute(insert(Annotator).values(**values))
             if self._rows:
                 session.execute(insert(Annotation), self._rows)
+
+    @property
+    def changed_nothing(self) -> bool:
+        return self._rows == []
 
     def undo(self, db: Database) -> None:
         uuids = [row["uuid"] for row in self._rows or []]

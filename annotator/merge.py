@@ -238,7 +238,7 @@ class MergeDatabases(Command):
         self._created: _Created | None = None
 
     @property
-    def cancelled(self) -> bool:
+    def changed_nothing(self) -> bool:
         return self.report.cancelled
 
     def _keep_going(self, done: int, total: int, message: str) -> bool:

@@ -65,10 +65,13 @@ class AppController(QObject):
             yield session
 
     def run(self, command: Command) -> bool:
-        """Do a command now (saved at once) and put it on the undo stack. False if it was refused."""
+        """Do a command now (saved at once) and put it on the undo stack.
+
+        False if it was refused (the failed signal says why) or changed nothing (cancelled, all duplicates).
+        """
         if not self._apply(command, command.do):
             return False
-        if command.cancelled:
+        if command.changed_nothing:
             return False
         self.undo_stack.push(_UndoableCommand(self, command))
         return True
@@ -99,7 +102,7 @@ class AppController(QObject):
         except AnnotatorError as exc:
             self.failed.emit(command.label or "Change refused", str(exc))
             return False
-        if not command.cancelled:
+        if not command.changed_nothing:
             self._announce(command)
             self.saved.emit(command.label)
         return True

@@ -131,9 +131,9 @@ class LibraryPanel(QWidget):
         for column in (OUTLET, DATE, TAGS):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         char = self.fontMetrics().averageCharWidth()
-        self.view.setColumnWidth(OUTLET, 16 * char + 16)
+        self.view.setColumnWidth(OUTLET, 11 * char + 16)
         self.view.setColumnWidth(DATE, self.fontMetrics().horizontalAdvance("2024-12-31") + 24)
-        self.view.setColumnWidth(TAGS, 18 * char + 30)
+        self.view.setColumnWidth(TAGS, 13 * char + 30)
         self.view.doubleClicked.connect(self._show_index)
         self.view.installEventFilter(self)
 

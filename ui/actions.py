@@ -1,0 +1,97 @@
+"""Every command the user can give is one QAction, registered once here and shared by
+menus, toolbar, context menus and shortcuts (so a shortcut can never drift from its menu item).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+
+from .icons import icon
+
+Key = QKeySequence.StandardKey
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    text: str
+    icon: str | None = None
+    shortcuts: tuple = ()
+    tip: str = ""
+    checkable: bool = False
+
+
+ACTION_SPECS: dict[str, ActionSpec] = {
+    "import": ActionSpec("&Import Articles…", "import", (Key.Open,), "Import .txt or .md files"),
+    "import_folder": ActionSpec("Import &Folder…", "open_folder", ("Ctrl+Shift+I",), "Import .txt and .md file in a folder"),
+    "load_teammate": ActionSpec("&Load Teammate Database…", "merge", ("Ctrl+Shift+O",), "See and merge a teammate's annotations"),
+    "share": ActionSpec("&Share My Database…", "share", (), "Write a clean copy of your database to send"),
+    "export": ActionSpec("&Export CSV…", "export", ("Ctrl+E",), "Export annotations to a CSV file"),
+    "quit": ActionSpec("&Quit", "quit", (Key.Quit, "Ctrl+Q")),
+    "delete": ActionSpec("&Delete Annotation", "delete", (Key.Delete,), "Delete the selected annotations"),
+    "edit_note": ActionSpec("Edit &Note…", "note", ("F2",), "Write a note on the selected annotation"),
+    "adjust_span": ActionSpec("Adjust &Span…", "adjust_span", ("Ctrl+Shift+A",), "Move the ends of the selected annotation"),
+    "find": ActionSpec("&Find…", "find", (Key.Find,), "Find text in the shown articles"),
+    "find_next": ActionSpec("Find &Next", "find_next", (Key.FindNext,)),
+    "find_previous": ActionSpec("Find &Previous", "find_previous", (Key.FindPrevious,)),
+    "zoom_in": ActionSpec("Zoom &In", "zoom_in", (Key.ZoomIn, "Ctrl+=")),
+    "zoom_out": ActionSpec("Zoom &Out", "zoom_out", (Key.ZoomOut,)),
+    "zoom_reset": ActionSpec("&Actual Size", "zoom_reset", ("Ctrl+0",)),
+    "sync_scroll": ActionSpec("S&ynchronised Scrolling", "sync_scroll", (), "Scroll all columns together", True),
+    "manage_tags": ActionSpec("&Manage Tags…", "manage_tags", (), "Rename, recolour, reorder and add tags"),
+    "change_analyst": ActionSpec("Change &Analyst Name…", "analyst", (), "Who new annotations are recorded as"),
+    "shortcuts": ActionSpec("&Keyboard Shortcuts", "shortcuts", (Key.HelpContents,)),
+}
+
+
+class ActionRegistry(QObject):
+    """Owns the application's QActions by key ("export", "tag:evidence", ...)."""
+
+    def __init__(self, parent: QObject):
+        super().__init__(parent)
+        self._actions: dict[str, QAction] = {}
+
+    def add(self, key: str, slot: Callable | None = None, spec: ActionSpec | None = None) -> QAction:
+        spec = spec or ACTION_SPECS[key]
+        action = QAction(spec.text, self.parent())
+        action.setObjectName(f"action_{key}")
+        if spec.icon:
+            action.setIcon(icon(spec.icon))
+        if spec.shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
+        tip = spec.tip or spec.text.replace("&", "").rstrip("…")
+        if spec.shortcuts:
+            tip += f" ({QKeySequence(spec.shortcuts[0]).toString(QKeySequence.SequenceFormat.NativeText)})"
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.setCheckable(spec.checkable)
+        if slot is not None:
+            (action.toggled if spec.checkable else action.triggered).connect(slot)
+        self.register(key, action)
+        return action
+
+    def register(self, key: str, action: QAction) -> QAction:
+        """Register an action made elsewhere (the undo stack's undo/redo)."""
+        if key in self._actions:
+            raise KeyError(f"action {key!r} is registered twice")
+        self._actions[key] = action
+        return action
+
+    def remove(self, key: str) -> None:
+        action = self._actions.pop(key)
+        action.deleteLater()
+
+    def __getitem__(self, key: str) -> QAction:
+        return self._actions[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._actions
+
+    def keys_with_prefix(self, prefix: str) -> list[str]:
+        return [key for key in self._actions if key.startswith(prefix)]
+
+    def all(self) -> dict[str, QAction]:
+        return dict(self._actions)

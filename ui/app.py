@@ -1,0 +1,133 @@
+"""Starting the desktop app: arguments, the default database, the analyst's name, the window."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "Spanner"
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def default_database_path() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "annotations.db"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="annotator-gui", description="Compare and annotate news articles side by side.")
+    parser.add_argument("database", nargs="?", help="annotation database to open (default: your own, in your data folder)")
+    parser.add_argument("--open", nargs="+", type=int, metavar="ID", help="article ids to show side by side")
+    parser.add_argument("--screenshot", metavar="FILE.png", help="render the loaded window to an image and exit")
+    parser.add_argument("--analyst", help="record new annotations under this name")
+    parser.add_argument("--dark", action="store_true", help="use a dark palette")
+    parser.add_argument("--size", default="1440x900", help="window size for --screenshot (WIDTHxHEIGHT)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setStyle("Fusion")
+    from .theme import apply_theme
+
+    apply_theme(app, dark=args.dark)
+    from .dialogs.errors import install_excepthook
+
+    install_excepthook(Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)))
+    window = build_window(args)
+    if window is None:
+        return 1
+    if args.screenshot:
+        return save_screenshot(app, window, Path(args.screenshot), args.size)
+    window.show()
+    return app.exec()
+
+
+def build_window(args: argparse.Namespace):
+    from PySide6.QtCore import QSettings
+
+    from .dialogs.analyst_dialog import ask_analyst_name
+    from .dialogs.errors import show_error
+    from .main_window import MainWindow
+
+    db = open_database(Path(args.database) if args.database else None, show_error)
+    if db is None:
+        return None
+    if args.screenshot:  # reproducible pictures: ignore (and never touch) the user's saved layout
+        import tempfile
+
+        scratch = Path(tempfile.mkdtemp(prefix="spanner-shot-")) / "settings.ini"
+        settings = QSettings(str(scratch), QSettings.Format.IniFormat)
+    else:
+        settings = QSettings()
+    analyst = args.analyst or settings.value("analyst") or ""
+    if not analyst:
+        login = getpass.getuser()
+        analyst = login if args.screenshot else (ask_analyst_name(None, login) or login)
+        settings.setValue("analyst", analyst)
+    remember_analyst(db, analyst)
+    from .controller import AppController
+
+    controller = AppController(db, analyst)
+    window = MainWindow(controller, settings)
+    if args.open:
+        window.show_articles(args.open)
+    return window
+
+
+def open_database(path: Path | None, show_error):
+    """Open the chosen database, or the default one (created with the samples on first start)."""
+    from annotator.db import Database
+    from annotator.errors import AnnotatorError
+    from annotator.importer import import_paths
+
+    target = path or default_database_path()
+    first_start = path is None and not target.exists()
+    try:
+        db = Database.open(target)
+    except (AnnotatorError, OSError) as exc:
+        show_error(None, "Cannot open the database", f"{exc}",
+                   "Check that the file is an annotation database and that you may read and write it. "
+                   "Your own database is not affected.")
+        if path is not None:
+            return open_database(None, show_error)
+        return None
+    if first_start and DATA_DIR.is_dir():
+        import_paths(db, [DATA_DIR])
+    return db
+
+
+def remember_analyst(db, name: str) -> None:
+    """Also store the name in the database, so the command line records the same analyst."""
+    from annotator.db import set_setting
+
+    with db.transaction() as session:
+        set_setting(session, "analyst", name)
+
+
+def save_screenshot(app, window, path: Path, size: str) -> int:
+    width, height = (int(part) for part in size.lower().split("x"))
+    window.resize(width, height)
+    window.show()
+    for _ in range(5):
+        app.processEvents()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ok = window.grab().save(str(path))
+    window.close()
+    if not ok:
+        print(f"error: could not write {path}", file=sys.stderr)
+        return 1
+    return 0

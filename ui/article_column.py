@@ -1,0 +1,278 @@
+"""One article in the comparison area: a header over an ArticleView."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+
+from annotator import queries
+from annotator.commands import AddAnnotations, AnnotationSpec
+from annotator.errors import NotFoundError
+
+from .article_view import ArticleView
+from .controller import AppController
+from .highlighter import blend
+from .selection_bar import SelectionBar
+
+MIN_WIDTH = 240
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that elides its text (…) instead of clipping it; the full text is its tooltip."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.set_full_text(text)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(20, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange:
+            self._elide()
+
+    def _elide(self) -> None:
+        width = max(self.width() - 2, 10)
+        self.setText(QFontMetrics(self.font()).elidedText(self._full, Qt.TextElideMode.ElideRight, width))
+
+
+class TagChips(QWidget):
+    """Per-tag counts as small coloured chips; names shrink to counts when space is short."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._items: list[tuple[str, str, int]] = []  # (name, colour, count)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        font = self.font()
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        self.setFont(font)
+
+    def set_counts(self, items: list[tuple[str, str, int]]) -> None:
+        self._items = [item for item in items if item[2] > 0]
+        tip = "\n".join(f"{name}: {count}" for name, _c, count in self._items)
+        self.setToolTip(tip or "No annotations shown")
+        self.updateGeometry()
+        self.update()
+
+    def counts(self) -> dict[str, int]:
+        return {name: count for name, _c, count in self._items}
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(200, QFontMetrics(self.font()).height() + 6)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(20, self.sizeHint().height())
+
+    def chip_labels(self) -> list[str]:
+        """The chip texts as drawn at the current width."""
+        metrics = QFontMetrics(self.font())
+        labels = [f"{name} {count}" for name, _color, count in self._items]
+        if sum(metrics.horizontalAdvance(t) + 16 for t in labels) <= self.width():
+            return labels
+        return [f"{count}" for _n, _c, count in self._items]
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        metrics = QFontMetrics(self.font())
+        palette = self.palette()
+        base = palette.color(QPalette.ColorRole.Base)
+        if not self._items:
+            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignVCenter, "No annotations")
+            return
+        x = 0
+        height = metrics.height() + 4
+        y = (self.height() - height) // 2
+        for (_name, color, _count), label in zip(self._items, self.chip_labels(), strict=True):
+            width = metrics.horizontalAdvance(label) + 12
+            if x + width > self.width():
+                break
+            rect = QRect(x, y, width, height)
+            painter.setPen(QColor(color))
+            painter.setBrush(blend(base, QColor(color), 0.35))
+            painter.drawRoundedRect(rect.adjusted(0, 0, -1, -1), 6, 6)
+            painter.setPen(palette.color(QPalette.ColorRole.Text))
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, label)
+            x += width + 4
+
+
+class ArticleColumn(QWidget):
+    closeRequested = Signal(int)
+
+    def __init__(self, controller: AppController, article_id: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.article_id = article_id
+        self.text = ""
+        self.title = ""
+        self.setMinimumWidth(MIN_WIDTH)
+
+        header = QFrame(self)
+        header.setObjectName("ArticleHeader")
+        header.setFrameShape(QFrame.Shape.NoFrame)
+        self.title_label = ElidedLabel()
+        title_font = QFont(self.title_label.font())
+        title_font.setBold(True)
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.1)
+        self.title_label.setFont(title_font)
+        self.meta_label = ElidedLabel()
+        self.meta_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.chips = TagChips()
+        self.close_button = QToolButton()
+        self.close_button.setText("✕")
+        self.close_button.setAutoRaise(True)
+        self.close_button.setToolTip("Hide this article")
+        self.close_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.close_button.clicked.connect(lambda: self.closeRequested.emit(self.article_id))
+
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.title_label, 1)
+        top.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        header_layout = QVBoxLayout(header)
+        header_layout.setContentsMargins(10, 6, 6, 6)
+        header_layout.setSpacing(2)
+        header_layout.addLayout(top)
+        header_layout.addWidget(self.meta_label)
+        header_layout.addWidget(self.chips)
+
+        line = QFrame(self)
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+
+        self.view = ArticleView(self)
+        self.selection_bar = SelectionBar(self.view.viewport(), on_tag=self.tag_selection)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(header)
+        layout.addWidget(line)
+        layout.addWidget(self.view, 1)
+
+        self.view.mouseSelectionFinished.connect(self._show_selection_bar)
+        self.view.selectionSpanChanged.connect(self._on_selection_span)
+        self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._place_selection_bar())
+        controller.annotationsChanged.connect(self._on_annotations_changed)
+        controller.tagsChanged.connect(self._on_tags_changed)
+        controller.articlesChanged.connect(self._on_articles_changed)
+        self.reload()
+
+    # -- loading ------------------------------------------------------------------
+    def reload(self) -> None:
+        """Load the article, its annotations and the tags afresh."""
+        tags = self.controller.tags()
+        try:
+            with self.controller.read() as session:
+                article = queries.get_article(session, self.article_id)
+                self.text = article.text
+                self._set_header(article.title, article.outlet, article.published)
+                annotations = queries.annotations_for_article(session, self.article_id)
+        except NotFoundError:
+            self.text = ""
+            self._set_header("(article no longer exists)", "", None)
+            annotations = []
+        self.view.set_article(self.article_id, self.text, annotations, tags)
+        self.selection_bar.set_tags(tags)
+        self._update_counts()
+
+    def reload_annotations(self) -> None:
+        with self.controller.read() as session:
+            annotations = queries.annotations_for_article(session, self.article_id)
+        self.view.set_annotations(annotations)
+        self._update_counts()
+
+    def _set_header(self, title: str, outlet: str, published: str | None) -> None:
+        self.title = title
+        self.title_label.set_full_text(title)
+        self.meta_label.set_full_text(" · ".join(part for part in (outlet, published or "") if part))
+
+    def _update_counts(self) -> None:
+        counts: dict[str, int] = {}
+        for ann in self.view.visible_annotations():
+            counts[ann.tag] = counts.get(ann.tag, 0) + 1
+        self.chips.set_counts([(tag.name, tag.color, counts.get(tag.name, 0)) for tag in self.controller.tags()])
+
+    def set_hidden_annotators(self, names: set[str]) -> None:
+        self.view.set_hidden_annotators(names)
+        self._update_counts()
+
+    def _on_annotations_changed(self, article_ids) -> None:
+        if not article_ids or self.article_id in article_ids:
+            self.reload_annotations()
+
+    def _on_tags_changed(self) -> None:
+        tags = self.controller.tags()
+        with self.controller.read() as session:
+            annotations = queries.annotations_for_article(session, self.article_id)
+        self.view.set_tags(tags)
+        self.view.set_annotations(annotations)
+        self.selection_bar.set_tags(tags)
+        self._update_counts()
+
+    def _on_articles_changed(self) -> None:
+        with self.controller.read() as session:
+            try:
+                article = queries.get_article(session, self.article_id)
+            except NotFoundError:
+                return
+            self._set_header(article.title, article.outlet, article.published)
+
+    # -- tagging the selection -------------------------------------------------------
+    def set_tag_actions(self, actions: list[QAction]) -> None:
+        """Let the selection bar show the main window's shared tag actions instead of its own buttons."""
+        self.selection_bar.set_actions(actions)
+
+    def tag_selection(self, tag: str) -> bool:
+        """Tag the current selection (snapped as the user chose) as the analyst; False if nothing happened."""
+        span = self.view.selected_span()
+        if span is None:
+            return False
+        spec = AnnotationSpec(self.article_id, span[0], span[1], tag)
+        if not self.controller.run(AddAnnotations([spec], self.controller.analyst)):
+            return False
+        self.view.clear_selection()
+        return True
+
+    def _show_selection_bar(self) -> None:
+        self._place_selection_bar(show=True)
+
+    def _place_selection_bar(self, show: bool = False) -> None:
+        if not (show or self.selection_bar.isVisible()):
+            return
+        span = self.view.selected_span()
+        if span is None:
+            self.selection_bar.hide()
+            return
+        rect = self.view.span_rect(*span)
+        if not self.view.viewport().rect().intersects(rect):
+            self.selection_bar.hide()
+            return
+        self.selection_bar.show_near(rect)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if self.selection_bar.isVisible():
+            QTimer.singleShot(0, self._place_selection_bar)  # once the text has re-wrapped
+
+    def _on_selection_span(self, span) -> None:
+        if span is None:
+            self.selection_bar.hide()

@@ -1,0 +1,423 @@
+"""A read-only view of one article with its highlights.
+
+The view shows the stored text and never reads text back from Qt: spans are
+always sliced from the stored Python string, and offsets cross the Qt boundary
+only through ``OffsetMap``.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFont,
+    QPalette,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextOption,
+)
+from PySide6.QtWidgets import QApplication, QMenu, QPlainTextEdit, QTextEdit, QToolTip, QWidget
+
+from annotator.queries import AnnotationInfo, TagInfo
+from annotator.spans import snap_to_words
+
+from .highlighter import AnnotationHighlighter, HighlightIndex, blend
+from .offsets import OffsetMap
+
+READING_FONTS = ["Charter", "Georgia", "Source Serif 4", "Source Serif Pro", "Noto Serif", "DejaVu Serif",
+                 "Liberation Serif", "Times New Roman", "serif"]
+BASE_POINT_SIZE = 12
+MIN_ZOOM, MAX_ZOOM = -6, 12
+FLASH_MS = 1000
+
+
+def load_plain_text(target: QPlainTextEdit | QTextDocument, text: str) -> None:
+    """``target.setPlainText(text)``, keeping a leading U+FEFF (PySide drops it when converting a str)."""
+    if not text.startswith("\ufeff"):
+        target.setPlainText(text)
+        return
+    target.setPlainText("x" + text)
+    document = target if isinstance(target, QTextDocument) else target.document()
+    QTextCursor(document).deleteChar()
+    if isinstance(target, QPlainTextEdit):
+        target.setTextCursor(QTextCursor(document))
+
+
+class ArticleView(QPlainTextEdit):
+    # The current selection as a code-point span (start, end), or None.
+    selectionSpanChanged = Signal(object)
+    # A plain click on a highlight: the UUID of the innermost annotation there.
+    annotationClicked = Signal(str)
+    # A mouse selection just ended (the selection bar shows itself).
+    mouseSelectionFinished = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setFrameShape(QPlainTextEdit.Shape.NoFrame)
+        self.setMouseTracking(True)
+        self.document().setUndoRedoEnabled(False)
+        self.document().setDocumentMargin(14)
+        self._zoom = 0
+        self._apply_font()
+
+        self.article_id: int | None = None
+        self._text = ""
+        self._offsets = OffsetMap("")
+        self._index = HighlightIndex("", self._offsets)
+        self._annotations: list[AnnotationInfo] = []
+        self._colors: dict[str, str] = {}
+        self._hidden: set[str] = set()
+        self._context_actions: list[QAction] = []
+        self._extra: dict[str, list[QTextEdit.ExtraSelection]] = {}
+        self._alt_selection = False
+        self._press_pos: QPoint | None = None
+        self._last_span: tuple[int, int] | None = None
+
+        self._highlighter = AnnotationHighlighter(self.document())
+        self._highlighter.set_palette(self.palette())
+        self._flash_timer = QTimer(self, singleShot=True, interval=FLASH_MS)
+        self._flash_timer.timeout.connect(lambda: self._set_extra("flash", []))
+        self.selectionChanged.connect(self._on_selection_changed)
+
+    # -- content ------------------------------------------------------------
+    @property
+    def text(self) -> str:
+        """The stored text shown (never read back from the widget)."""
+        return self._text
+
+    @property
+    def offsets(self) -> OffsetMap:
+        return self._offsets
+
+    def set_article(self, article_id: int, text: str, annotations: list[AnnotationInfo], tags: list[TagInfo]) -> None:
+        self.article_id = article_id
+        self._text = text
+        self._offsets = OffsetMap(text)
+        self._index = HighlightIndex(text, self._offsets)
+        self._colors = {tag.name: tag.color for tag in tags}
+        self._annotations = list(annotations)
+        self._extra.clear()
+        self._last_span = None
+        self._index.build(self._annotations, self._colors, self._hidden)
+        # The index is in place before the text arrives, so the one highlighting pass is the only one.
+        self._highlighter.replace_segments(self._index.segments)
+        load_plain_text(self, text)
+        self._update_extra_selections()
+
+    def set_tags(self, tags: list[TagInfo]) -> None:
+        """New tag colours: re-colour every highlight."""
+        self._colors = {tag.name: tag.color for tag in tags}
+        self._reindex()  # colours are part of each segment's key, so changed blocks re-highlight
+
+    def set_annotations(self, annotations: list[AnnotationInfo]) -> None:
+        self._annotations = list(annotations)
+        self._reindex()
+
+    def annotations(self) -> list[AnnotationInfo]:
+        return list(self._annotations)
+
+    def set_hidden_annotators(self, names: set[str]) -> None:
+        names = set(names)
+        if names != self._hidden:
+            self._hidden = names
+            self._reindex()
+
+    def hidden_annotators(self) -> set[str]:
+        return set(self._hidden)
+
+    def _reindex(self, full: bool = False) -> None:
+        self._index.build(self._annotations, self._colors, self._hidden)
+        self._highlighter.set_segments(self._index.segments, full=full)
+
+    def visible_annotations(self) -> list[AnnotationInfo]:
+        return [a for a in self._annotations if a.annotator not in self._hidden]
+
+    def annotations_at(self, cp: int) -> list[AnnotationInfo]:
+        """Visible annotations covering the character at code point ``cp``, innermost first."""
+        if not 0 <= cp < len(self._text):
+            return []
+        return self._index.annotations_at(cp)
+
+    # -- selection ------------------------------------------------------------
+    def selected_span(self, snap: bool = True) -> tuple[int, int] | None:
+        """The selection as code points; widened to whole words unless ``snap`` is False or Alt was held."""
+        cursor = self.textCursor()
+        if not cursor.hasSelection():
+            return None
+        start, end = self._offsets.span_from_qt(cursor.selectionStart(), cursor.selectionEnd())
+        start, end = max(0, start), min(len(self._text), end)
+        if snap and not self._alt_selection:
+            start, end = snap_to_words(self._text, start, end)
+        if start >= end or not self._text[start:end].strip():
+            return None
+        return start, end
+
+    def selected_text(self, snap: bool = True) -> str:
+        span = self.selected_span(snap)
+        return "" if span is None else self._text[span[0]:span[1]]
+
+    def select_span(self, start: int, end: int) -> None:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self._offsets.to_qt(max(0, min(start, len(self._text)))))
+        cursor.setPosition(self._offsets.to_qt(max(0, min(end, len(self._text)))), QTextCursor.MoveMode.KeepAnchor)
+        self._alt_selection = True  # an exact span: no snapping
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
+
+    def clear_selection(self) -> None:
+        cursor = self.textCursor()
+        if cursor.hasSelection():
+            cursor.clearSelection()
+            self.setTextCursor(cursor)
+
+    def _on_selection_changed(self) -> None:
+        span = self.selected_span()
+        if span != self._last_span:
+            self._last_span = span
+            self.selectionSpanChanged.emit(span)
+
+    def span_rect(self, start: int, end: int) -> QRect:
+        """Viewport rectangle from the first line of a span to its last."""
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self._offsets.to_qt(start))
+        top = self.cursorRect(cursor)
+        cursor.setPosition(self._offsets.to_qt(end))
+        return top.united(self.cursorRect(cursor))
+
+    def createMimeDataFromSelection(self) -> QMimeData:  # noqa: N802 (Qt override)
+        """Copy the stored characters exactly (Qt's own copy would turn NBSP into spaces)."""
+        data = QMimeData()
+        cursor = self.textCursor()
+        if cursor.hasSelection():
+            start, end = self._offsets.span_from_qt(cursor.selectionStart(), cursor.selectionEnd())
+            data.setText(self._text[start:end])
+        return data
+
+    # -- transient marks (ExtraSelections: only a handful) -----------------------
+    def flash_span(self, start: int, end: int) -> None:
+        """Scroll a span into view and flash it for about a second."""
+        cursor = self._cursor_for(start, end)
+        shown = QTextCursor(cursor)
+        shown.setPosition(cursor.selectionStart())
+        self.setTextCursor(shown)
+        self.ensureCursorVisible()
+        self._set_extra("flash", [self._extra_selection(cursor, self._flash_format())])
+        self._flash_timer.start()
+
+    def set_find_matches(self, spans: list[tuple[int, int]]) -> None:
+        fmt = QTextCharFormat()
+        fmt.setBackground(QColor(255, 200, 0, 150))
+        self._set_extra("find", [self._extra_selection(self._cursor_for(s, e), fmt) for s, e in spans])
+
+    def set_current_annotation(self, uuid: str | None) -> None:
+        """Outline one annotation (the one selected in a list) with a stronger mark."""
+        ann = next((a for a in self._annotations if a.uuid == uuid), None)
+        if ann is None:
+            self._set_extra("current", [])
+            return
+        fmt = QTextCharFormat()
+        color = QColor(self._colors.get(ann.tag, ann.color))
+        fmt.setBackground(blend(self.palette().color(QPalette.ColorRole.Base), color, 0.7))
+        fmt.setFontUnderline(True)
+        fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+        fmt.setUnderlineColor(color.darker(130))
+        self._set_extra("current", [self._extra_selection(self._cursor_for(ann.start, ann.end), fmt)])
+
+    def _flash_format(self) -> QTextCharFormat:
+        fmt = QTextCharFormat()
+        fmt.setBackground(self.palette().color(QPalette.ColorRole.Highlight))
+        fmt.setForeground(self.palette().color(QPalette.ColorRole.HighlightedText))
+        return fmt
+
+    def _cursor_for(self, start: int, end: int) -> QTextCursor:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self._offsets.to_qt(max(0, min(start, len(self._text)))))
+        cursor.setPosition(self._offsets.to_qt(max(0, min(end, len(self._text)))), QTextCursor.MoveMode.KeepAnchor)
+        return cursor
+
+    @staticmethod
+    def _extra_selection(cursor: QTextCursor, fmt: QTextCharFormat) -> QTextEdit.ExtraSelection:
+        selection = QTextEdit.ExtraSelection()
+        selection.cursor = cursor
+        selection.format = fmt
+        return selection
+
+    def _set_extra(self, kind: str, selections: list[QTextEdit.ExtraSelection]) -> None:
+        self._extra[kind] = selections
+        self._update_extra_selections()
+
+    def _update_extra_selections(self) -> None:
+        order = ("find", "current", "flash")
+        self.setExtraSelections([s for kind in order for s in self._extra.get(kind, [])])
+
+    # -- zoom -----------------------------------------------------------------
+    def zoom(self) -> int:
+        return self._zoom
+
+    def set_zoom(self, steps: int) -> None:
+        self._zoom = max(MIN_ZOOM, min(MAX_ZOOM, int(steps)))
+        self._apply_font()
+
+    def zoom_in(self) -> None:
+        self.set_zoom(self._zoom + 1)
+
+    def zoom_out(self) -> None:
+        self.set_zoom(self._zoom - 1)
+
+    def _apply_font(self) -> None:
+        font = QFont()
+        font.setFamilies(READING_FONTS)
+        font.setStyleHint(QFont.StyleHint.Serif)
+        font.setPointSize(BASE_POINT_SIZE + self._zoom)
+        self.setFont(font)
+
+    # -- hover, click, context menu ----------------------------------------------
+    def char_at(self, point: QPoint) -> int | None:
+        """Code-point index of the character under a viewport point, or None."""
+        if not self._text:
+            return None
+        position = self.cursorForPosition(point).position()
+        probe = QTextCursor(self.document())
+        for qt_pos in (position, position - 1):
+            if not 0 <= qt_pos < self._offsets.qt_length:
+                continue
+            probe.setPosition(qt_pos)
+            left = self.cursorRect(probe)
+            probe.setPosition(qt_pos + 1)
+            right = self.cursorRect(probe)
+            if left.top() != right.top():  # the character ends its line
+                right = QRect(self.viewport().width(), left.top(), 1, left.height())
+            x0, x1 = sorted((left.x(), right.x()))
+            if x0 <= point.x() <= x1 and left.top() <= point.y() <= left.bottom():
+                return self._offsets.from_qt(qt_pos)
+        return None
+
+    def annotations_at_point(self, point: QPoint) -> list[AnnotationInfo]:
+        cp = self.char_at(point)
+        return [] if cp is None else self.annotations_at(cp)
+
+    def tooltip_text(self, annotations: list[AnnotationInfo]) -> str:
+        """Rich text describing every annotation given (tag, annotator, note, date)."""
+        rows = []
+        for ann in annotations:
+            color = self._colors.get(ann.tag, ann.color)
+            when = ann.created_at.astimezone().strftime("%Y-%m-%d %H:%M") if ann.created_at else ""
+            row = (f"<span style='color:{color}'>■</span> <b>{html.escape(ann.tag)}</b>"
+                   f" — {html.escape(ann.annotator)} <span style='color:gray'>{when}</span>")
+            if ann.note:
+                row += f"<br>&nbsp;&nbsp;&nbsp;<i>{html.escape(ann.note)}</i>"
+            rows.append(row)
+        return "<br>".join(rows)
+
+    def tooltip_at(self, point: QPoint) -> str:
+        return self.tooltip_text(self.annotations_at_point(point))
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.ToolTip:
+            text = self.tooltip_at(event.pos())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().viewportEvent(event)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._alt_selection = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+            self._press_pos = event.position().toPoint()
+            if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                # A press inside the selection starts a new one (no dragging the text away).
+                cursor = self.textCursor()
+                if cursor.hasSelection():
+                    cursor.clearSelection()
+                    self.setTextCursor(cursor)
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().mouseMoveEvent(event)
+        if not event.buttons():
+            over = bool(self.annotations_at_point(event.position().toPoint()))
+            cursor = Qt.CursorShape.PointingHandCursor if over else Qt.CursorShape.IBeamCursor
+            if self.viewport().cursor().shape() != cursor:
+                self.viewport().setCursor(cursor)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().mouseReleaseEvent(event)
+        if event.button() != Qt.MouseButton.LeftButton or self._press_pos is None:
+            return
+        point = event.position().toPoint()
+        moved = (point - self._press_pos).manhattanLength() >= QApplication.startDragDistance()
+        self._press_pos = None
+        self._on_selection_changed()  # Alt may have changed how the span snaps
+        if self.textCursor().hasSelection():
+            if moved:
+                self.mouseSelectionFinished.emit()
+            return
+        if not moved and not event.modifiers():
+            found = self.annotations_at_point(point)
+            if found:
+                self.annotationClicked.emit(found[0].uuid)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.key() == Qt.Key.Key_Escape and self.textCursor().hasSelection():
+            self.clear_selection()
+            return
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self._alt_selection = False  # a keyboard selection snaps like a plain drag
+        super().keyPressEvent(event)
+
+    def set_context_actions(self, actions: list[QAction]) -> None:
+        """Shared QActions (owned by the main window) shown at the top of the context menu."""
+        self._context_actions = list(actions)
+
+    def context_actions(self) -> list[QAction]:
+        return list(self._context_actions)
+
+    def build_context_menu(self, point: QPoint) -> QMenu:
+        """The context menu for a viewport point: the shared actions, then Copy / Select All."""
+        if not self.textCursor().hasSelection():
+            found = self.annotations_at_point(point)
+            if found:
+                self.annotationClicked.emit(found[0].uuid)  # the actions then act on it
+        menu = self.createStandardContextMenu(point)
+        first = menu.actions()[0] if menu.actions() else None
+        for action in self._context_actions:
+            if action is None or action.isSeparator():
+                menu.insertSeparator(first)
+            else:
+                menu.insertAction(first, action)
+        if self._context_actions and first is not None:
+            menu.insertSeparator(first)
+        return menu
+
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        menu = self.build_context_menu(event.pos())
+        menu.exec(event.globalPos())
+        menu.deleteLater()
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            delta = event.angleDelta().y()
+            if delta:
+                self.zoom_in() if delta > 0 else self.zoom_out()
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_highlighter"):
+            self._highlighter.set_palette(self.palette())
+            self._highlighter.rehighlight()

@@ -1,0 +1,156 @@
+"""The chosen articles side by side, in resizable columns."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QLabel, QSplitter, QStackedLayout, QWidget
+
+from annotator import search
+
+from .article_column import ArticleColumn
+from .controller import AppController
+
+EMPTY_HINT = (
+    "<p style='font-size:15px'><b>No articles shown</b></p>"
+    "<p>Tick articles in the <b>Library</b> to compare them side by side,<br>"
+    "or import some with <b>File › Import Articles…</b> (Ctrl+O) or by dropping files here.</p>"
+)
+
+
+class ComparisonArea(QWidget):
+    annotationClicked = Signal(str)
+    columnCloseRequested = Signal(int)
+    selectionChanged = Signal()
+
+    def __init__(self, controller: AppController, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self._columns: list[ArticleColumn] = []
+        self._current: ArticleColumn | None = None
+        self._context_actions: list[QAction] = []
+        self._hidden_annotators: set[str] = set()
+        self._zoom = 0
+        self._sync_scroll = False
+        self._syncing = False
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(6)
+        self.empty_label = QLabel(EMPTY_HINT)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self._stack = QStackedLayout(self)
+        self._stack.addWidget(self.empty_label)
+        self._stack.addWidget(self.splitter)
+
+    # -- which articles -------------------------------------------------
+    def set_articles(self, article_ids: list[int]) -> None:
+        if article_ids == self.article_ids():
+            return
+        keep = {column.article_id: column for column in self._columns}
+        self._columns = []
+        for article_id in article_ids:
+            column = keep.pop(article_id, None) or self._make_column(article_id)
+            self._columns.append(column)
+            self.splitter.addWidget(column)  # re-adding moves it into order
+        for column in keep.values():
+            column.setParent(None)
+            column.deleteLater()
+        if self._current not in self._columns:
+            self._current = self._columns[0] if self._columns else None
+        if self._columns:
+            self.splitter.setSizes([1000] * len(self._columns))
+        self._stack.setCurrentIndex(1 if self._columns else 0)
+
+    def article_ids(self) -> list[int]:
+        return [column.article_id for column in self._columns]
+
+    def columns(self) -> list[ArticleColumn]:
+        return list(self._columns)
+
+    def column_for(self, article_id: int) -> ArticleColumn | None:
+        return next((c for c in self._columns if c.article_id == article_id), None)
+
+    def current_column(self) -> ArticleColumn | None:
+        return self._current
+
+    def _make_column(self, article_id: int) -> ArticleColumn:
+        column = ArticleColumn(self.controller, article_id)
+        view = column.view
+        view.set_context_actions(self._context_actions)
+        view.set_hidden_annotators(self._hidden_annotators)
+        view.set_zoom(self._zoom)
+        view.selectionSpanChanged.connect(lambda span, c=column: self._on_selection(c, span))
+        view.annotationClicked.connect(self.annotationClicked)
+        view.verticalScrollBar().valueChanged.connect(lambda _v, c=column: self._on_scrolled(c))
+        column.closeRequested.connect(self.columnCloseRequested)
+        return column
+
+    # -- selection ----------------------------------------------------------
+    def _on_selection(self, column: ArticleColumn, span) -> None:
+        if span is not None:
+            self._current = column
+            for other in self._columns:
+                if other is not column:
+                    other.view.clear_selection()
+        self.selectionChanged.emit()
+
+    def selected_span(self) -> tuple[int, int, int] | None:
+        """(article_id, start, end) of the current selection, snapped as the user chose."""
+        column = self._current
+        if column is None:
+            return None
+        span = column.view.selected_span()
+        return None if span is None else (column.article_id, *span)
+
+    def show_span(self, article_id: int, start: int, end: int) -> None:
+        column = self.column_for(article_id)
+        if column is not None:
+            column.view.flash_span(start, end)
+
+    # -- view settings ------------------------------------------------------
+    def set_context_actions(self, actions: list[QAction]) -> None:
+        self._context_actions = list(actions)
+        for column in self._columns:
+            column.view.set_context_actions(self._context_actions)
+
+    def set_hidden_annotators(self, names: set[str]) -> None:
+        self._hidden_annotators = set(names)
+        for column in self._columns:
+            column.view.set_hidden_annotators(self._hidden_annotators)
+
+    def zoom(self) -> int:
+        return self._zoom
+
+    def set_zoom(self, steps: int) -> None:
+        self._zoom = max(-6, min(12, steps))
+        for column in self._columns:
+            column.view.set_zoom(self._zoom)
+
+    def set_sync_scroll(self, enabled: bool) -> None:
+        self._sync_scroll = enabled
+
+    def _on_scrolled(self, source: ArticleColumn) -> None:
+        if not self._sync_scroll or self._syncing:
+            return
+        bar = source.view.verticalScrollBar()
+        fraction = bar.value() / bar.maximum() if bar.maximum() else 0.0
+        self._syncing = True
+        try:
+            for column in self._columns:
+                if column is not source:
+                    other = column.view.verticalScrollBar()
+                    other.setValue(round(fraction * other.maximum()))
+        finally:
+            self._syncing = False
+
+    # -- find -----------------------------------------------------------------
+    def find(self, query: str) -> list[tuple[int, int, int]]:
+        """Highlight every match in the shown articles; returns (article_id, start, end) spans."""
+        matches: list[tuple[int, int, int]] = []
+        for column in self._columns:
+            spans = search.find_all(column.text, query) if query else []
+            column.view.set_find_matches(spans)
+            matches.extend((column.article_id, start, end) for start, end in spans)
+        return matches

@@ -1,0 +1,70 @@
+"""One semantic map from what an icon means to the qtawesome glyph that draws it.
+
+Views ask for ``icon("export")``, never for a font glyph, so the look can change in one place.
+"""
+
+from __future__ import annotations
+
+import qtawesome as qta
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+
+ICONS: dict[str, str] = {
+    "import": "mdi6.file-import-outline",
+    "export": "mdi6.file-export-outline",
+    "merge": "mdi6.account-multiple-plus-outline",
+    "share": "mdi6.share-variant-outline",
+    "undo": "mdi6.undo",
+    "redo": "mdi6.redo",
+    "delete": "mdi6.delete-outline",
+    "find": "mdi6.magnify",
+    "find_next": "mdi6.chevron-down",
+    "find_previous": "mdi6.chevron-up",
+    "tag_all": "mdi6.tag-plus",
+    "zoom_in": "mdi6.magnify-plus-outline",
+    "zoom_out": "mdi6.magnify-minus-outline",
+    "zoom_reset": "mdi6.format-size",
+    "sync_scroll": "mdi6.link-variant",
+    "manage_tags": "mdi6.tag-edit-outline",
+    "tag": "mdi6.tag",
+    "note": "mdi6.note-edit-outline",
+    "adjust_span": "mdi6.arrow-left-right",
+    "library": "mdi6.bookshelf",
+    "annotations": "mdi6.table",
+    "annotators": "mdi6.account-group-outline",
+    "analyst": "mdi6.account-edit-outline",
+    "database": "mdi6.database-outline",
+    "saved": "mdi6.check-circle-outline",
+    "close": "mdi6.close",
+    "quit": "mdi6.exit-to-app",
+    "help": "mdi6.help-circle-outline",
+    "shortcuts": "mdi6.keyboard-outline",
+    "open_folder": "mdi6.folder-open-outline",
+}
+
+# The four built-in tags get glyphs that say what they are; other tags get a plain tag.
+TAG_GLYPHS: dict[str, str] = {
+    "allegation": "mdi6.bullhorn-outline",
+    "denial": "mdi6.cancel",
+    "evidence": "mdi6.file-document-check-outline",
+    "context": "mdi6.information-outline",
+}
+
+
+def _text_color() -> QColor:
+    app = QGuiApplication.instance()
+    if app is None:
+        return QColor("#333333")
+    return QGuiApplication.palette().color(QPalette.ColorRole.WindowText)
+
+
+def icon(name: str) -> QIcon:
+    """The icon for a semantic name, drawn in the palette's text colour (works in dark mode)."""
+    text = _text_color()
+    disabled = QColor(text)
+    disabled.setAlpha(90)
+    return qta.icon(ICONS[name], color=text, color_disabled=disabled)
+
+
+def tag_icon(tag_name: str, color: str) -> QIcon:
+    """A tag's icon in the tag's own colour."""
+    return qta.icon(TAG_GLYPHS.get(tag_name, ICONS["tag"]), color=QColor(color))

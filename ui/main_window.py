@@ -1,0 +1,275 @@
+"""The main window: assembles panels, actions, menus and the undo stack. Behaviour lives
+in the panels, the core commands and the dialogs; this module only wires them together.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QVBoxLayout, QWidget
+
+from annotator import queries
+
+from . import dialogs
+from .actions import ActionRegistry
+from .annotations_panel import AnnotationsPanel
+from .comparison_area import ComparisonArea
+from .controller import AppController
+from .editing import AnnotationEditing
+from .find_bar import FindBar
+from .icons import icon, tag_icon
+from .library_panel import LibraryPanel
+from .status_bar import StatusBar
+
+MAX_INITIAL_COLUMNS = 6
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, controller: AppController, settings: QSettings | None = None):
+        super().__init__()
+        self.controller = controller
+        self.settings = settings or QSettings()
+        self.setWindowTitle(f"Spanner — {controller.db.path.name}")
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.actions = ActionRegistry(self)
+
+        self.comparison = ComparisonArea(controller)
+        self.find_bar = FindBar()
+        self.find_bar.hide()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.find_bar)
+        layout.addWidget(self.comparison, 1)
+        self.setCentralWidget(central)
+
+        self.library = LibraryPanel(controller)
+        self.annotations = AnnotationsPanel(controller)
+        self.library_dock = self._dock("Library", "library", self.library, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.annotations_dock = self._dock(
+            "Annotations", "annotations", self.annotations, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.status = StatusBar(controller)
+        self.setStatusBar(self.status)
+        self.editing = AnnotationEditing(self)
+
+        self._create_actions()
+        self._create_tag_actions()
+        self._build_menus()
+        self._build_toolbars()
+        self._connect()
+        self._restore_settings()
+
+    # -- assembly -------------------------------------------------------------
+    def _dock(self, title: str, key: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{key}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _create_actions(self) -> None:
+        add = self.actions.add
+        add("import", lambda: dialogs.import_articles(self, self.controller, dialogs.choose_import_paths(self)))
+        add("import_folder", lambda: dialogs.import_articles(self, self.controller, dialogs.choose_import_folder(self)))
+        add("load_teammate", self._load_teammate)
+        add("share", lambda: dialogs.share_my_database(self, self.controller))
+        add("export", lambda: dialogs.export_annotations(self, self.controller))
+        add("quit", self.close)
+        stack = self.controller.undo_stack
+        undo = self.actions.register("undo", stack.createUndoAction(self, "&Undo"))
+        undo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
+        undo.setIcon(icon("undo"))
+        redo = self.actions.register("redo", stack.createRedoAction(self, "&Redo"))
+        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)])
+        redo.setIcon(icon("redo"))
+        add("delete", self.editing.delete_selected)
+        add("edit_note", self.editing.edit_note)
+        add("adjust_span", self.editing.adjust_span)
+        add("find", self.find_bar.open_bar)
+        add("find_next", lambda: self.editing.step_match(+1))
+        add("find_previous", lambda: self.editing.step_match(-1))
+        add("zoom_in", lambda: self.comparison.set_zoom(self.comparison.zoom() + 1))
+        add("zoom_out", lambda: self.comparison.set_zoom(self.comparison.zoom() - 1))
+        add("zoom_reset", lambda: self.comparison.set_zoom(0))
+        add("sync_scroll", self.comparison.set_sync_scroll)
+        add("manage_tags", lambda: dialogs.TagManagerDialog(self.controller, self).exec())
+        add("change_analyst", self._change_analyst)
+        add("shortcuts", self.editing.show_shortcuts)
+
+    def _create_tag_actions(self) -> None:
+        """One "tag:NAME" and one "retag:NAME" action per tag; rebuilt when tags change."""
+        for key in self.actions.keys_with_prefix("tag:") + self.actions.keys_with_prefix("retag:"):
+            self.actions.remove(key)
+        for tag in self.controller.tags():
+            tag_action = QAction(tag_icon(tag.name, tag.color), tag.name.capitalize(), self)
+            if tag.shortcut:
+                tag_action.setShortcut(QKeySequence(tag.shortcut))
+            tag_action.setToolTip(f"Tag the selection as {tag.name} ({tag.shortcut})" if tag.shortcut else tag.name)
+            tag_action.triggered.connect(lambda _c=False, name=tag.name: self.editing.tag_selection(name))
+            self.actions.register(f"tag:{tag.name}", tag_action)
+            self.addAction(tag_action)
+            retag = QAction(tag_icon(tag.name, tag.color), tag.name.capitalize(), self)
+            retag.triggered.connect(lambda _c=False, name=tag.name: self.editing.retag_selected(name))
+            self.actions.register(f"retag:{tag.name}", retag)
+        self.find_bar.set_tags(self.controller.tags())
+
+    def tag_actions(self) -> list[QAction]:
+        return [self.actions[key] for key in self.actions.keys_with_prefix("tag:")]
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        bar.clear()
+        a = self.actions
+        self._fill(bar.addMenu("&File"),
+                   ("import", "import_folder", None, "load_teammate", "share", None, "export", None, "quit"))
+        edit = bar.addMenu("&Edit")
+        self._fill(edit, ("undo", "redo", None, "delete", "edit_note", "adjust_span", None,
+                          "find", "find_next", "find_previous"))
+        retag_menu = edit.addMenu(icon("tag"), "Re-tag As")
+        for key in a.keys_with_prefix("retag:"):
+            retag_menu.addAction(a[key])
+        tags = bar.addMenu("&Tags")
+        for action in self.tag_actions():
+            tags.addAction(action)
+        tags.addSeparator()
+        tags.addAction(a["manage_tags"])
+        view = bar.addMenu("&View")
+        self._fill(view, ("zoom_in", "zoom_out", "zoom_reset", None, "sync_scroll", None))
+        view.addAction(self.library_dock.toggleViewAction())
+        view.addAction(self.annotations_dock.toggleViewAction())
+        self.annotators_menu = view.addMenu(icon("annotators"), "Show Annotators")
+        self.annotators_menu.aboutToShow.connect(self.editing.fill_annotators_menu)
+        tools = bar.addMenu("&Help")
+        tools.addAction(a["change_analyst"])
+        tools.addAction(a["shortcuts"])
+        self._set_context_actions()
+
+    def _fill(self, menu_or_toolbar, keys) -> None:
+        """Add the registered actions named by ``keys`` (None: a separator)."""
+        for key in keys:
+            if key is None:
+                menu_or_toolbar.addSeparator()
+            else:
+                menu_or_toolbar.addAction(self.actions[key])
+
+    def _set_context_actions(self) -> None:
+        a = self.actions
+        separator = QAction(self)
+        separator.setSeparator(True)
+        view_actions = [*self.tag_actions(), separator, a["delete"], a["edit_note"], a["adjust_span"]]
+        self.comparison.set_context_actions(view_actions)
+        retag = [a[k] for k in a.keys_with_prefix("retag:")]
+        table_actions = [*retag, separator, a["edit_note"], a["adjust_span"], a["delete"]]
+        self.annotations.set_context_actions(table_actions)
+
+    def _build_toolbars(self) -> None:
+        for toolbar in self.findChildren(QToolBar):
+            self.removeToolBar(toolbar)
+            toolbar.deleteLater()
+        main = QToolBar("Main", self)
+        main.setObjectName("toolbar_main")
+        self._fill(main, ("import", "load_teammate", "export", None, "undo", "redo", None, "find", "sync_scroll"))
+        self.addToolBar(main)
+        tags = QToolBar("Tags", self)
+        tags.setObjectName("toolbar_tags")
+        tags.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in self.tag_actions():
+            tags.addAction(action)
+            button = tags.widgetForAction(action)
+            tag_name = action.text().lower()
+            button.setStyleSheet(f"QToolButton {{ border-bottom: 3px solid {self.controller.tag_color(tag_name)}; }}")
+        tags.addSeparator()
+        tags.addAction(self.actions["manage_tags"])
+        self.addToolBar(tags)
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.failed.connect(lambda title, message: dialogs.show_error(self, title, message))
+        c.tagsChanged.connect(self._on_tags_changed)
+        self.library.shownArticlesChanged.connect(self.comparison.set_articles)
+        self.comparison.columnCloseRequested.connect(self._hide_article)
+        self.comparison.annotationClicked.connect(self.annotations.select_annotation)
+        self.annotations.annotationActivated.connect(self._show_annotation)
+        self.library.set_import_action(self.actions["import"])
+        self.find_bar.queryChanged.connect(self.editing.find)
+        self.find_bar.nextRequested.connect(lambda: self.editing.step_match(+1))
+        self.find_bar.previousRequested.connect(lambda: self.editing.step_match(-1))
+        self.find_bar.tagAllRequested.connect(self.editing.tag_all_matches)
+        self.find_bar.closed.connect(lambda: self.editing.find(""))
+
+    def _on_tags_changed(self) -> None:
+        self._create_tag_actions()
+        self._build_menus()
+        self._build_toolbars()
+
+    # -- slots ------------------------------------------------------------------
+    def _hide_article(self, article_id: int) -> None:
+        self.library.set_shown([i for i in self.library.shown_ids() if i != article_id])
+
+    def _show_annotation(self, article_id: int, start: int, end: int, _uuid: str) -> None:
+        if article_id not in self.comparison.article_ids():
+            self.library.set_shown([*self.library.shown_ids(), article_id])
+        self.comparison.show_span(article_id, start, end)
+
+    def _load_teammate(self) -> None:
+        dialogs.load_teammate_database(self, self.controller)
+
+    def _change_analyst(self) -> None:
+        name = dialogs.ask_analyst_name(self, self.controller.analyst)
+        if name:
+            self.settings.setValue("analyst", name)
+            self.controller.set_analyst(name)
+
+    def show_articles(self, article_ids: list[int]) -> None:
+        self.library.set_shown(article_ids)
+
+    # -- drag and drop import ----------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        event.acceptProposedAction()
+        dialogs.import_articles(self, self.controller, paths)
+
+    # -- settings -------------------------------------------------------------------
+    def _shown_key(self) -> str:
+        return f"shown/{self.controller.db.path.resolve()}".replace("\\", "/")
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        else:
+            self.resizeDocks([self.library_dock], [420], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.annotations_dock], [250], Qt.Orientation.Vertical)
+        self.comparison.set_zoom(int(self.settings.value("view/zoom", 0)))
+        self.actions["sync_scroll"].setChecked(self.settings.value("view/sync_scroll", "false") == "true")
+        shown = self.settings.value(self._shown_key())
+        with self.controller.read() as session:
+            existing = [article.id for article in queries.list_articles(session)]
+        if shown:
+            ids = [int(i) for i in (shown if isinstance(shown, list) else [shown]) if int(i) in existing]
+        else:
+            ids = existing[:MAX_INITIAL_COLUMNS]
+        self.show_articles(ids)
+
+    def save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("view/zoom", self.comparison.zoom())
+        self.settings.setValue("view/sync_scroll", "true" if self.actions["sync_scroll"].isChecked() else "false")
+        self.settings.setValue(self._shown_key(), [str(i) for i in self.comparison.article_ids()])
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        super().closeEvent(event)
