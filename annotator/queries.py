@@ -139,6 +139,27 @@ def annotations_for_article(session: Session, article_id: int) -> list[Annotatio
     return [AnnotationInfo(*row) for row in rows]
 
 
+def annotation_stats(session: Session, article_id: int) -> tuple[int, int]:
+    """(how many annotations, highest annotation id) of an article: cheap, from the article index.
+
+    Views compare these with what they show to reload only what changed.
+    """
+    count, max_id = session.execute(
+        select(func.count(), func.max(Annotation.id)).where(Annotation.article_id == article_id)
+    ).one()
+    return count, max_id or 0
+
+
+def annotations_after(session: Session, article_id: int, after_id: int) -> list[AnnotationInfo]:
+    """An article's annotations whose id is above ``after_id`` (the rows added since)."""
+    rows = session.execute(_annotation_select().where(Annotation.article_id == article_id, Annotation.id > after_id))
+    return [AnnotationInfo(*row) for row in rows]
+
+
+def annotation_ids(session: Session, article_id: int) -> list[int]:
+    return list(session.scalars(select(Annotation.id).where(Annotation.article_id == article_id)))
+
+
 def list_annotations(
     session: Session,
     tags: list[str] | None = None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
@@ -123,6 +125,8 @@ class ArticleColumn(QWidget):
         self.article_id = article_id
         self.text = ""
         self.title = ""
+        self._known: tuple[int, int] | None = None  # (count, highest id) of the annotations shown
+        self._counts: Counter[str] = Counter()
         self.setMinimumWidth(MIN_WIDTH)
 
         header = QFrame(self)
@@ -169,6 +173,7 @@ class ArticleColumn(QWidget):
         layout.addWidget(self.view, 1)
 
         self.view.mouseSelectionFinished.connect(self._show_selection_bar)
+        self.view.hiddenAnnotatorsChanged.connect(lambda _names: self._update_counts())
         self.view.selectionSpanChanged.connect(self._on_selection_span)
         self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._place_selection_bar())
         controller.annotationsChanged.connect(self._on_annotations_changed)
@@ -186,6 +191,7 @@ class ArticleColumn(QWidget):
                 self.text = article.text
                 self._set_header(article.title, article.outlet, article.published)
                 annotations = queries.annotations_for_article(session, self.article_id)
+                self._known = queries.annotation_stats(session, self.article_id)
         except NotFoundError:
             self.text = ""
             self._set_header("(article no longer exists)", "", None)
@@ -194,11 +200,38 @@ class ArticleColumn(QWidget):
         self.selection_bar.set_tags(tags)
         self._update_counts()
 
-    def reload_annotations(self) -> None:
+    def reload_annotations(self, full: bool = False) -> None:
+        """Bring the highlights up to date; after a plain add or delete only the new or gone rows are read."""
         with self.controller.read() as session:
+            count, max_id = queries.annotation_stats(session, self.article_id)
+            if not full and self._known is not None:
+                known_count, known_max = self._known
+                added = queries.annotations_after(session, self.article_id, known_max) if max_id > known_max else []
+                if count == known_count + len(added) and added:
+                    self._apply(added, [], (count, max_id))
+                    return
+                if count < known_count + len(added):
+                    present = set(queries.annotation_ids(session, self.article_id))
+                    gone = [a.uuid for a in self.view.annotations() if a.id not in present]
+                    if count == known_count + len(added) - len(gone):
+                        self._apply(added, gone, (count, max_id))
+                        return
             annotations = queries.annotations_for_article(session, self.article_id)
+        self._known = (count, max_id)
         self.view.set_annotations(annotations)
         self._update_counts()
+
+    def _apply(self, added: list[queries.AnnotationInfo], gone: list[str], known: tuple[int, int]) -> None:
+        hidden = self.view.hidden_annotators()
+        for ann in [self.view.annotation(uuid) for uuid in gone] + [self.view.annotation(a.uuid) for a in added]:
+            if ann is not None and ann.annotator not in hidden:
+                self._counts[ann.tag] -= 1
+        for ann in added:
+            if ann.annotator not in hidden:
+                self._counts[ann.tag] += 1
+        self._known = known
+        self.view.apply_changes(added, gone)
+        self._show_counts()
 
     def _set_header(self, title: str, outlet: str, published: str | None) -> None:
         self.title = title
@@ -206,27 +239,26 @@ class ArticleColumn(QWidget):
         self.meta_label.set_full_text(" · ".join(part for part in (outlet, published or "") if part))
 
     def _update_counts(self) -> None:
-        counts: dict[str, int] = {}
-        for ann in self.view.visible_annotations():
-            counts[ann.tag] = counts.get(ann.tag, 0) + 1
-        self.chips.set_counts([(tag.name, tag.color, counts.get(tag.name, 0)) for tag in self.controller.tags()])
+        self._counts = Counter(ann.tag for ann in self.view.visible_annotations())
+        self._show_counts()
+
+    def _show_counts(self) -> None:
+        self.chips.set_counts([(tag.name, tag.color, self._counts.get(tag.name, 0)) for tag in self.controller.tags()])
 
     def set_hidden_annotators(self, names: set[str]) -> None:
         self.view.set_hidden_annotators(names)
-        self._update_counts()
 
     def _on_annotations_changed(self, article_ids) -> None:
-        if not article_ids or self.article_id in article_ids:
+        if not article_ids:
+            self.reload_annotations(full=True)  # "everything may have changed"
+        elif self.article_id in article_ids:
             self.reload_annotations()
 
     def _on_tags_changed(self) -> None:
         tags = self.controller.tags()
-        with self.controller.read() as session:
-            annotations = queries.annotations_for_article(session, self.article_id)
         self.view.set_tags(tags)
-        self.view.set_annotations(annotations)
+        self.reload_annotations(full=True)  # the annotations carry their tag's name and colour
         self.selection_bar.set_tags(tags)
-        self._update_counts()
 
     def _on_articles_changed(self) -> None:
         with self.controller.read() as session:

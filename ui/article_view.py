@@ -54,6 +54,8 @@ class ArticleView(QPlainTextEdit):
     annotationClicked = Signal(str)
     # A mouse selection just ended (the selection bar shows itself).
     mouseSelectionFinished = Signal()
+    # Which annotators are hidden changed (the header recounts).
+    hiddenAnnotatorsChanged = Signal(object)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -74,7 +76,7 @@ class ArticleView(QPlainTextEdit):
         self._text = ""
         self._offsets = OffsetMap("")
         self._index = HighlightIndex("", self._offsets)
-        self._annotations: list[AnnotationInfo] = []
+        self._annotations: dict[str, AnnotationInfo] = {}  # by UUID
         self._colors: dict[str, str] = {}
         self._hidden: set[str] = set()
         self._context_actions: list[QAction] = []
@@ -105,10 +107,10 @@ class ArticleView(QPlainTextEdit):
         self._offsets = OffsetMap(text)
         self._index = HighlightIndex(text, self._offsets)
         self._colors = {tag.name: tag.color for tag in tags}
-        self._annotations = list(annotations)
+        self._annotations = {a.uuid: a for a in annotations}
         self._extra.clear()
         self._last_span = None
-        self._index.build(self._annotations, self._colors, self._hidden)
+        self._index.build(self._annotations.values(), self._colors, self._hidden)
         # The index is in place before the text arrives, so the one highlighting pass is the only one.
         self._highlighter.replace_segments(self._index.segments)
         load_plain_text(self, text)
@@ -120,27 +122,41 @@ class ArticleView(QPlainTextEdit):
         self._reindex()  # colours are part of each segment's key, so changed blocks re-highlight
 
     def set_annotations(self, annotations: list[AnnotationInfo]) -> None:
-        self._annotations = list(annotations)
+        """All of the article's annotations afresh (re-highlights only the blocks that changed)."""
+        self._annotations = {a.uuid: a for a in annotations}
         self._reindex()
 
+    def apply_changes(self, changed: list[AnnotationInfo], removed: list[str] = ()) -> None:
+        """A few annotations added or changed (``changed``) or gone (UUIDs in ``removed``): only their blocks redraw."""
+        old = [self._annotations.pop(uuid) for uuid in removed if uuid in self._annotations]
+        old += [self._annotations[a.uuid] for a in changed if a.uuid in self._annotations]
+        for ann in changed:
+            self._annotations[ann.uuid] = ann
+        blocks = self._index.remove(old) | self._index.add(changed)
+        self._highlighter.rehighlight_blocks(blocks)
+
     def annotations(self) -> list[AnnotationInfo]:
-        return list(self._annotations)
+        return list(self._annotations.values())
+
+    def annotation(self, uuid: str) -> AnnotationInfo | None:
+        return self._annotations.get(uuid)
 
     def set_hidden_annotators(self, names: set[str]) -> None:
         names = set(names)
         if names != self._hidden:
             self._hidden = names
             self._reindex()
+            self.hiddenAnnotatorsChanged.emit(set(names))
 
     def hidden_annotators(self) -> set[str]:
         return set(self._hidden)
 
     def _reindex(self, full: bool = False) -> None:
-        self._index.build(self._annotations, self._colors, self._hidden)
+        self._index.build(self._annotations.values(), self._colors, self._hidden)
         self._highlighter.set_segments(self._index.segments, full=full)
 
     def visible_annotations(self) -> list[AnnotationInfo]:
-        return [a for a in self._annotations if a.annotator not in self._hidden]
+        return [a for a in self._annotations.values() if a.annotator not in self._hidden]
 
     def annotations_at(self, cp: int) -> list[AnnotationInfo]:
         """Visible annotations covering the character at code point ``cp``, innermost first."""
@@ -221,7 +237,7 @@ class ArticleView(QPlainTextEdit):
 
     def set_current_annotation(self, uuid: str | None) -> None:
         """Outline one annotation (the one selected in a list) with a stronger mark."""
-        ann = next((a for a in self._annotations if a.uuid == uuid), None)
+        ann = self._annotations.get(uuid) if uuid else None
         if ann is None:
             self._set_extra("current", [])
             return

@@ -29,6 +29,7 @@ class ComparisonArea(QWidget):
         self._columns: list[ArticleColumn] = []
         self._current: ArticleColumn | None = None
         self._context_actions: list[QAction] = []
+        self._tag_actions: list[QAction] = []
         self._hidden_annotators: set[str] = set()
         self._zoom = 0
         self._sync_scroll = False
@@ -79,6 +80,7 @@ class ComparisonArea(QWidget):
         column = ArticleColumn(self.controller, article_id)
         view = column.view
         view.set_context_actions(self._context_actions)
+        column.set_tag_actions(self._tag_actions)
         view.set_hidden_annotators(self._hidden_annotators)
         view.set_zoom(self._zoom)
         view.selectionSpanChanged.connect(lambda span, c=column: self._on_selection(c, span))
@@ -114,6 +116,12 @@ class ComparisonArea(QWidget):
         self._context_actions = list(actions)
         for column in self._columns:
             column.view.set_context_actions(self._context_actions)
+
+    def set_tag_actions(self, actions: list[QAction]) -> None:
+        """The shared tag actions, shown by each column's floating selection bar."""
+        self._tag_actions = list(actions)
+        for column in self._columns:
+            column.set_tag_actions(self._tag_actions)
 
     def set_hidden_annotators(self, names: set[str]) -> None:
         self._hidden_annotators = set(names)

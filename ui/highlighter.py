@@ -88,6 +88,9 @@ class HighlightIndex:
             self.block_starts_qt = [offsets.to_qt(cp) for cp in self.block_starts_cp]
         self.segments: dict[int, list[tuple[int, int, FormatKey]]] = {}
         self.annotations: dict[int, list[AnnotationInfo]] = {}
+        self._pieces: dict[int, list[tuple[int, int, AnnotationInfo]]] = {}
+        self.colors: dict[str, str] = {}
+        self.hidden: set[str] = set()
 
     def block_of_cp(self, cp: int) -> int:
         return bisect_right(self.block_starts_cp, cp) - 1
@@ -101,32 +104,92 @@ class HighlightIndex:
         return starts[block + 1] - 1 if block + 1 < len(starts) else self.offsets.qt_length
 
     def build(self, annotations: Iterable[AnnotationInfo], colors: dict[str, str], hidden: set[str]) -> None:
+        """Index every annotation afresh (hidden annotators' ones are left out)."""
+        self.colors, self.hidden = dict(colors), set(hidden)
+        self._pieces = {}
+        self.annotations = {}
         # Tens of thousands of small tuples: the cyclic GC would otherwise rescan them over and over.
         enabled = gc.isenabled()
         gc.disable()
         try:
-            self._build(annotations, colors, hidden)
+            self._place_all(annotations)
+            self.segments = {block: _segments(items, self.colors) for block, items in self._pieces.items()}
         finally:
             if enabled:
                 gc.enable()
 
-    def _build(self, annotations: Iterable[AnnotationInfo], colors: dict[str, str], hidden: set[str]) -> None:
-        pieces: dict[int, list[tuple[int, int, AnnotationInfo]]] = {}
-        by_block: dict[int, list[AnnotationInfo]] = {}
-        limit = self.offsets.length
+    def add(self, annotations: Iterable[AnnotationInfo]) -> set[int]:
+        """Index a few more annotations; returns the blocks whose highlights changed."""
+        changed: set[int] = set()
         for ann in annotations:
-            if ann.annotator in hidden or ann.start >= ann.end or ann.start < 0 or ann.end > limit:
+            changed |= self._place(ann)
+        self._resegment(changed)
+        return changed
+
+    def remove(self, annotations: Iterable[AnnotationInfo]) -> set[int]:
+        """Drop a few annotations (as they were indexed); returns the blocks whose highlights changed."""
+        changed: set[int] = set()
+        for ann in annotations:
+            for block in self._blocks_of(ann):
+                kept = [a for a in self.annotations.get(block, ()) if a.uuid != ann.uuid]
+                if kept:
+                    self.annotations[block] = kept
+                else:
+                    self.annotations.pop(block, None)
+                pieces = [p for p in self._pieces.get(block, ()) if p[2].uuid != ann.uuid]
+                if pieces:
+                    self._pieces[block] = pieces
+                else:
+                    self._pieces.pop(block, None)
+                changed.add(block)
+        self._resegment(changed)
+        return changed
+
+    def _resegment(self, blocks: set[int]) -> None:
+        for block in blocks:
+            items = self._pieces.get(block)
+            if items:
+                self.segments[block] = _segments(items, self.colors)
+            else:
+                self.segments.pop(block, None)
+
+    def _blocks_of(self, ann: AnnotationInfo) -> range:
+        if ann.annotator in self.hidden or ann.start >= ann.end or ann.start < 0 or ann.end > self.offsets.length:
+            return range(0)
+        first = self.block_of_qt(self.offsets.to_qt(ann.start))
+        return range(first, self.block_of_qt(self.offsets.to_qt(ann.end) - 1) + 1)
+
+    def _place_all(self, annotations: Iterable[AnnotationInfo]) -> None:
+        """``_place`` for many annotations, with the common one-block case inlined (this loop runs 50,000 times)."""
+        starts, to_qt, hidden, limit = self.block_starts_qt, self.offsets.to_qt, self.hidden, self.offsets.length
+        last_block = len(starts) - 1
+        by_block, pieces = self.annotations, self._pieces
+        for ann in annotations:
+            start, end = ann.start, ann.end
+            if ann.annotator in hidden or start >= end or start < 0 or end > limit:
                 continue
-            qs, qe = self.offsets.to_qt(ann.start), self.offsets.to_qt(ann.end)
-            first, last = self.block_of_qt(qs), self.block_of_qt(qe - 1)
-            for block in range(first, last + 1):
-                begin = self.block_starts_qt[block]
-                s, e = max(qs, begin), min(qe, self._block_end_qt(block))
+            qs, qe = to_qt(start), to_qt(end)
+            block = bisect_right(starts, qs) - 1
+            begin = starts[block]
+            block_end = starts[block + 1] - 1 if block < last_block else self.offsets.qt_length
+            if qe <= block_end:
                 by_block.setdefault(block, []).append(ann)
-                if s < e:
-                    pieces.setdefault(block, []).append((s - begin, e - begin, ann))
-        self.annotations = by_block
-        self.segments = {block: _segments(items, colors) for block, items in pieces.items()}
+                pieces.setdefault(block, []).append((qs - begin, qe - begin, ann))
+            else:
+                self._place(ann)
+
+    def _place(self, ann: AnnotationInfo) -> set[int]:
+        blocks = self._blocks_of(ann)
+        if not blocks:
+            return set()
+        qs, qe = self.offsets.to_qt(ann.start), self.offsets.to_qt(ann.end)
+        for block in blocks:
+            begin = self.block_starts_qt[block]
+            s, e = max(qs, begin), min(qe, self._block_end_qt(block))
+            self.annotations.setdefault(block, []).append(ann)
+            if s < e:
+                self._pieces.setdefault(block, []).append((s - begin, e - begin, ann))
+        return set(blocks)
 
     def annotations_at(self, cp: int) -> list[AnnotationInfo]:
         """Visible annotations covering the character at ``cp``, innermost (shortest) first."""
@@ -206,6 +269,14 @@ class AnnotationHighlighter(QSyntaxHighlighter):
             self.rehighlight()
             return
         for number in changed:
+            block = document.findBlockByNumber(number)
+            if block.isValid():
+                self.rehighlightBlock(block)
+
+    def rehighlight_blocks(self, numbers: Iterable[int]) -> None:
+        """Re-apply the (already updated) index to these blocks only."""
+        document = self.document()
+        for number in sorted(numbers):
             block = document.findBlockByNumber(number)
             if block.isValid():
                 self.rehighlightBlock(block)

@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         separator.setSeparator(True)
         view_actions = [*self.tag_actions(), separator, a["delete"], a["edit_note"], a["adjust_span"]]
         self.comparison.set_context_actions(view_actions)
+        self.comparison.set_tag_actions(self.tag_actions())
         retag = [a[k] for k in a.keys_with_prefix("retag:")]
         table_actions = [*retag, separator, a["edit_note"], a["adjust_span"], a["delete"]]
         self.annotations.set_context_actions(table_actions)

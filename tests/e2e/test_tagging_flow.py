@@ -130,3 +130,25 @@ def test_hiding_an_article_column_unticks_it_in_the_library(window, qtbot):
     qtbot.mouseClick(column.close_button, Qt.MouseButton.LeftButton)
     assert window.comparison.article_ids() == [1, 3]
     assert window.library.shown_ids() == [1, 3]
+
+
+def test_the_bar_beside_the_selection_tags_it(window, qtbot):
+    column = window.comparison.column_for(2)
+    view = column.view
+    start = view.text.index("atrocities")
+    drag_select(qtbot, view, start, start + len("atrocities"))
+    bar = column.selection_bar
+    qtbot.waitUntil(bar.isVisible, timeout=2000)
+    [evidence] = [b for b in bar.buttons() if "vidence" in (b.text() + b.toolTip())]
+    qtbot.mouseClick(evidence, Qt.MouseButton.LeftButton)
+    [saved] = annotations_of(window, 2)
+    assert (view.text[saved.start:saved.end], saved.tag) == ("atrocities", "evidence")
+    assert not bar.isVisible()
+
+
+def test_tag_keys_without_a_selection_say_what_to_do(window, qtbot):
+    view = window.comparison.column_for(1).view
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_1)
+    assert annotations_of(window) == []
+    assert "Select some text" in window.statusBar().currentMessage()

@@ -378,3 +378,35 @@ def test_deleted_annotation_disappears_from_sample_article(qtbot, sample_db):
     assert column.view.annotations_at(s)
     controller.run(DeleteAnnotations(command.result.added))
     assert column.view.annotations_at(s) == []
+
+
+def test_incremental_reloads_match_a_full_reload(qtbot, db, add_article, tag_span, controller):
+    from annotator.commands import UpdateAnnotation
+
+    text = "One 😀 two three.\nFour five six seven.\nEight nine ten."
+    article = add_article(text)
+    first = tag_span(article, 0, 9, "context", annotator="bob")
+    column = ArticleColumn(controller, article)
+    qtbot.addWidget(column)
+    run = controller.run
+    s = text.index("two")
+    run(AddAnnotations([AnnotationSpec(article, s, text.index("six") + 3, "allegation")], "alice"))
+    run(AddAnnotations([AnnotationSpec(article, text.index("five"), text.index("five") + 4, "denial")], "alice"))
+    run(DeleteAnnotations([first]))
+    controller.undo_stack.undo()  # the deleted one comes back
+    (uuid,) = [a.uuid for a in column.view.annotations() if a.tag == "denial"]
+    run(UpdateAnnotation(uuid, tag="evidence"))
+
+    def formats(view):
+        return [[(r.start, r.length, r.format.background().color().name(), r.format.fontUnderline())
+                 for r in view.document().findBlockByNumber(n).layout().formats()] for n in range(3)]
+
+    fresh = ArticleView()
+    qtbot.addWidget(fresh)
+    with controller.read() as session:
+        fresh.set_article(article, text, queries.annotations_for_article(session, article), controller.tags())
+    assert formats(column.view) == formats(fresh)
+    assert sorted((a.tag, a.start) for a in column.view.annotations()) == sorted((a.tag, a.start) for a in fresh.annotations())
+    assert column.chips.counts() == {"allegation": 1, "evidence": 1, "context": 1}
+    column.view.set_hidden_annotators({"bob"})
+    assert column.chips.counts() == {"allegation": 1, "evidence": 1}
