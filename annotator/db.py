@@ -146,9 +146,15 @@ class Database:
             conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _upgrade_if_needed(self) -> None:
+        # user_version is written together with each upgrade, so a current file needs no
+        # Alembic at all (importing it costs ~150 ms of every start).
+        with self.engine.connect() as conn:
+            if conn.exec_driver_sql("PRAGMA user_version").scalar() == SCHEMA_VERSION:
+                return
         from .migrations_runner import current_revision, head_revision, upgrade_to_head
 
         if current_revision(self.engine) == head_revision():
+            self._write_header_ids()
             return
         backup_database(self.path, reason="upgrade")
         upgrade_to_head(self.engine)

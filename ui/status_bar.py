@@ -42,7 +42,7 @@ class StatusBar(QStatusBar):
     def refresh_counts(self) -> None:
         with self.controller.read() as session:
             articles, annotations = queries.counts(session)
-        self.counts_label.setText(f"{articles:,} articles · {annotations:,} annotations")
+        self.counts_label.setText(f"{_plural(articles, 'article')} · {_plural(annotations, 'annotation')}")
 
     def show_saved(self, what: str) -> None:
         self.saved_icon.show()
@@ -55,3 +55,7 @@ class StatusBar(QStatusBar):
 
     def _show_analyst(self, name: str) -> None:
         self.analyst_label.setText(f"Annotating as <b>{name}</b>")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" + ("" if count == 1 else "s")

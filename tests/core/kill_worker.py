@@ -57,7 +57,7 @@ def main(db_path: str, seed: int, who: str) -> None:
     rng = random.Random(seed)
     db = Database.open(db_path, create=False)
     with db.session() as session:
-        texts = dict(session.execute(select(Article.id, Article.text)).tuples().all())
+        texts = {row.id: row.text for row in session.execute(select(Article.id, Article.text))}
         live = {
             a.uuid: {"article_id": a.article_id, "start": a.start, "end": a.end, "tag": a.tag, "note": a.note}
             for a in list_annotations(session, annotators=[who])
