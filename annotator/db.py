@@ -7,6 +7,7 @@ transaction, committed on exit) and ``with db.session() as session:`` to read.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .errors import CorruptDatabaseError, DatabaseBusyError, NewerSchemaError, NotOurDatabaseError
+from .errors import CorruptDatabaseError, DatabaseBusyError, DatabaseWriteError, NewerSchemaError, NotOurDatabaseError
 from .models import Base, Tag
 
 # "AnTr" in ASCII: marks a SQLite file as one of ours (PRAGMA application_id).
@@ -56,9 +57,8 @@ def read_ids(path: Path) -> tuple[int, int] | None:
     In WAL mode a change to the header may still sit in the ``-wal`` file while
     another window has the database open, so the raw header alone can be stale.
     """
-    ids = read_header_ids(path)
-    if ids is None:
-        return None
+    # SQLite first: if this process already has the file open, closing a descriptor of our own
+    # (open() below) would drop every POSIX lock the process holds on it, SQLite's included.
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         try:
@@ -67,7 +67,7 @@ def read_ids(path: Path) -> tuple[int, int] | None:
         finally:
             conn.close()
     except sqlite3.Error:
-        return ids
+        return read_header_ids(path)
     return application_id, user_version
 
 
@@ -79,6 +79,7 @@ class Database:
         self.engine = engine
         self._reader = sessionmaker(engine, expire_on_commit=False)
         self._writer = sessionmaker(engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
+        self._identity = _identity(path)
 
     @classmethod
     def open(cls, path: str | Path, create: bool = True) -> Database:
@@ -100,6 +101,7 @@ class Database:
         except Exception:
             db.close()
             raise
+        db._identity = _identity(path)
         return db
 
     def close(self) -> None:
@@ -123,11 +125,21 @@ class Database:
         try:
             with self._writer.begin() as session:
                 yield session
+                if self._identity is not None and _identity(self.path) != self._identity:
+                    raise DatabaseWriteError(
+                        f"{self.path.name} was deleted or moved while open; this change was not saved"
+                    )
         except OperationalError as exc:
-            if "locked" in str(exc).lower() or "busy" in str(exc).lower():
+            code = getattr(exc.orig, "sqlite_errorcode", 0) & 0xFF
+            if code in (5, 6) or "locked" in str(exc).lower() or "busy" in str(exc).lower():
                 raise DatabaseBusyError(
                     f"{self.path.name} is busy in another program; try again in a moment"
                 ) from exc
+            if code == 8:
+                self.engine.dispose()
+                raise DatabaseWriteError(f"{self.path.name} is read-only; this change was not saved") from None
+            if code == 13:
+                raise DatabaseWriteError(f"{self.path.name}: the disk is full; this change was not saved") from None
             raise
 
     def _create_schema(self) -> None:
@@ -192,6 +204,8 @@ def make_engine(path: Path) -> Engine:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = FULL")
         except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF in (5, 6):
+                raise DatabaseBusyError(f"{path.name} is locked by another program; close it and try again") from exc
             raise CorruptDatabaseError(f"{path.name} cannot be opened: {exc}") from exc
         finally:
             cursor.close()
@@ -240,3 +254,11 @@ def set_setting(session: Session, key: str, value: str) -> None:
         session.add(Setting(key=key, value=value))
     else:
         row.value = value
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino

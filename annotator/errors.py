@@ -43,3 +43,7 @@ class ImportFileError(AnnotatorError):
 
 class MergeRefusedError(AnnotatorError):
     pass
+
+
+class DatabaseWriteError(AnnotatorError):
+    """The change could not be saved (read-only file, full disk, file gone); nothing of it was written."""

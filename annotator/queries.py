@@ -179,10 +179,10 @@ def list_annotations(
     if annotators:
         query = query.where(Annotator.name.in_(annotators))
     if text_contains:
-        pattern = f"%{text_contains}%"
         span_text = func.substr(Article.text, Annotation.start + 1, Annotation.end - Annotation.start)
         query = query.join(Article, Article.id == Annotation.article_id).where(
-            or_(Annotation.note.ilike(pattern), span_text.ilike(pattern))
+            # autoescape: "50%" means the characters 5, 0 and %, not a wildcard
+            or_(Annotation.note.icontains(text_contains, autoescape=True), span_text.icontains(text_contains, autoescape=True))
         )
     rows = session.execute(query.order_by(Annotation.article_id, Annotation.start, Annotation.end))
     return [AnnotationInfo(*row) for row in rows]

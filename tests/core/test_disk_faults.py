@@ -3,8 +3,6 @@
 For each fault two things are checked, in separate tests so each is measured on its own:
   * what was committed before the fault is still there afterwards, and a failed change left nothing;
   * the core raises an AnnotatorError (or OSError) whose message names the file and holds no SQL.
-Where the core does not yet do the second, the test is a strict xfail whose reason says what
-escapes; docs/RELIABILITY.md lists the fixes.
 
 Faults are made for real where root cannot bypass them: another sqlite3 connection holds the lock,
 ``chattr +i`` makes the file immutable (skipped where chattr is not allowed), the file or its folder
@@ -161,11 +159,6 @@ def test_file_locked_exclusively_by_another_program_loses_nothing(file_locked_ex
     assert uuids_in_file(path) == set(saved)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a file locked by another program is reported as CorruptDatabaseError ('mine.db cannot be opened: database "
-    "is locked'): make_engine's connect hook turns every sqlite3.DatabaseError from its PRAGMAs into "
-    "CorruptDatabaseError, so the app would tell the analyst a healthy file is damaged"
-))
 def test_file_locked_exclusively_by_another_program_is_reported_as_busy(file_locked_exclusively):
     path, _saved, _other = file_locked_exclusively
 
@@ -231,10 +224,6 @@ def test_read_only_file_loses_nothing(read_only):
     assert uuids_in_file(db.path) == {*saved, again}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a write to a read-only file lets a raw sqlalchemy.exc.OperationalError escape ('(sqlite3.OperationalError) "
-    "attempt to write a readonly database [SQL: ...]'): Database.transaction translates only 'locked'/'busy'"
-))
 def test_read_only_file_is_a_readable_error(read_only):
     db, article, _saved, _make_writable = read_only
 
@@ -266,10 +255,6 @@ def test_deleted_database_still_holds_what_was_saved_until_closed(tmp_path, remo
         db.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "after the file (or its folder) is deleted, writes still succeed into the unlinked inode and are gone "
-    "when the app closes: nothing checks that Database.path still names the file that was opened"
-))
 @pytest.mark.parametrize("remove", [delete_file, delete_folder], ids=["file deleted", "folder removed"])
 def test_a_write_after_the_file_is_deleted_is_refused_or_kept(tmp_path, remove):
     db, article = new_database(tmp_path / "work" / "mine.db")
@@ -333,10 +318,6 @@ def test_disk_full_loses_nothing_and_the_failed_command_left_nothing(disk_full):
     assert uuids_in_file(db.path) == {*saved, *again}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "disk full lets a raw sqlalchemy.exc.OperationalError escape ('(sqlite3.OperationalError) database or disk "
-    "is full [SQL: INSERT INTO annotations ...]'): Database.transaction translates only 'locked'/'busy'"
-))
 def test_disk_full_is_a_readable_error(disk_full):
     db, article, _saved, _make_room = disk_full
 
