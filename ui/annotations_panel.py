@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QPalette
+from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -36,19 +36,11 @@ from .annotations_model import (
     tag_swatch,
 )
 from .controller import AppController
+from .theme import mute
 
 EMPTY_TEXT = "No annotations yet — select text in an article and press 1–4"
 NO_MATCH_TEXT = "No annotations match the filter"
 FILTER_DELAY_MS = 250
-
-
-def _mute(label: QLabel) -> None:
-    """Quieter than body text, but still easy to read (dark themes too)."""
-    palette = label.palette()
-    color = palette.color(QPalette.ColorRole.WindowText)
-    color.setAlphaF(0.7)
-    palette.setColor(QPalette.ColorRole.WindowText, color)
-    label.setPalette(palette)
 
 
 class TagDelegate(QStyledItemDelegate):
@@ -154,7 +146,7 @@ class AnnotationsPanel(QWidget):
         self.empty_label = QLabel(EMPTY_TEXT)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
-        _mute(self.empty_label)
+        mute(self.empty_label)
         self.empty_label.setMargin(24)
 
         self._stack = QStackedLayout()

@@ -21,17 +21,9 @@ from PySide6.QtWidgets import (
 
 from .controller import AppController
 from .library_model import DATE, OUTLET, TAGS, TITLE, ArticleIdRole, LibraryModel, TagCountsRole
+from .theme import mute
 
 EMPTY_TEXT = "No articles yet — import some"
-
-
-def _mute(label: QLabel) -> None:
-    """Quieter than body text, but still easy to read (dark themes too)."""
-    palette = label.palette()
-    color = palette.color(QPalette.ColorRole.WindowText)
-    color.setAlphaF(0.7)
-    palette.setColor(QPalette.ColorRole.WindowText, color)
-    label.setPalette(palette)
 
 
 class _TitleOutletFilter(QSortFilterProxyModel):
@@ -139,7 +131,7 @@ class LibraryPanel(QWidget):
 
         self.empty_label = QLabel(EMPTY_TEXT)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        _mute(self.empty_label)
+        mute(self.empty_label)
         self.import_button = QPushButton("Import articles…")
         self.import_button.setEnabled(False)
         self.import_button.clicked.connect(self._trigger_import)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 DARK = {
     QPalette.ColorRole.Window: "#2b2d31",
@@ -31,3 +31,12 @@ def apply_theme(app: QApplication, dark: bool = False) -> None:
     for role in (QPalette.ColorRole.Text, QPalette.ColorRole.WindowText, QPalette.ColorRole.ButtonText):
         palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7d82"))
     app.setPalette(palette)
+
+
+def mute(label: QLabel) -> None:
+    """Quieter than body text, but still easy to read (dark palettes too)."""
+    palette = label.palette()
+    color = palette.color(QPalette.ColorRole.WindowText)
+    color.setAlphaF(0.7)
+    palette.setColor(QPalette.ColorRole.WindowText, color)
+    label.setPalette(palette)
