@@ -26,7 +26,7 @@ from .models import Base, Tag
 APPLICATION_ID = 0x416E5472
 # Bumped with every Alembic revision; mirrored into PRAGMA user_version so a
 # file's version can be read without Alembic (and by untrusted-file checks).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 MAX_BACKUPS = 3

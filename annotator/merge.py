@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import column, delete, func, insert, select, table
+from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from .commands import Command
@@ -23,9 +23,12 @@ from .errors import ConflictError, MergeRefusedError
 from .models import Annotation, Annotator, Article, Tag, new_uuid
 from .teammate_file import TeammateData, read_teammate_file
 
-# Annotations go in through an untyped table() so 200,000 rows skip per-value bind processing;
-# their timestamps are pre-formatted by _stored_time (the tests read them back through the models).
-_ANNOTATIONS_UNTYPED = table("annotations", *(column(c.name) for c in Annotation.__table__.columns))
+# The annotation rows, in this order, as tuples (the teammate's timestamps are already the text
+# UTCDateTime stores on SQLite). On SQLite they go in through one prepared executemany.
+_ANNOTATION_COLUMNS = ("uuid", "article_id", "start", "end", "tag_id", "note", "annotator_id", "created_at",
+                       "updated_at")
+_SQLITE_INSERT_ANNOTATIONS = "INSERT INTO annotations ({}) VALUES ({})".format(
+    ", ".join(f'"{c}"' for c in _ANNOTATION_COLUMNS), ", ".join("?" * len(_ANNOTATION_COLUMNS)))
 BULK_CACHE_KIB = 65536
 Progress = Callable[[int, int, str], bool]  # (done, total, message) -> keep going?
 CHUNK = 500
@@ -77,7 +80,7 @@ class _Additions:
     articles: list[dict] = field(default_factory=list)
     tags: list[dict] = field(default_factory=list)
     annotators: list[str] = field(default_factory=list)
-    annotations: list[dict] = field(default_factory=list)
+    annotations: list[tuple] = field(default_factory=list)  # laid out as teammate_file.ANNOTATION_FIELDS
 
 
 class _OurState:
@@ -121,23 +124,28 @@ def _plan_file(state: _OurState, data: TeammateData, additions: _Additions) -> M
             state.annotators.add(who)
             additions.annotators.append(who)
             plan.annotators_new.append(who)
+    by_uuid, keys, added = state.by_uuid, state.keys, additions.annotations
+    present = conflicting = 0
+    new = len(added)
     for annotation in data.annotations:
-        content = (annotation["article"], annotation["start"], annotation["end"], annotation["tag"],
-                   annotation["annotator"], annotation["note"])
-        ours = state.by_uuid.get(annotation["uuid"])
+        uuid = annotation[0]
+        content = annotation[1:7]  # article SHA, start, end, tag, annotator, note: as _OurState.by_uuid
+        ours = by_uuid.get(uuid)
         if ours is not None:
             if ours == content:
-                plan.annotations_present += 1
+                present += 1
             else:
-                plan.annotations_conflicting += 1
+                conflicting += 1
             continue
-        if content[:5] in state.keys:
-            plan.annotations_present += 1
+        key = content[:5]
+        if key in keys:
+            present += 1
             continue
-        state.by_uuid[annotation["uuid"]] = content
-        state.keys.add(content[:5])
-        additions.annotations.append(annotation)
-        plan.annotations_new += 1
+        by_uuid[uuid] = content
+        keys.add(key)
+        added.append(annotation)
+    plan.annotations_present, plan.annotations_conflicting = present, conflicting
+    plan.annotations_new = len(added) - new
     return plan
 
 
@@ -151,7 +159,7 @@ class _Created:
 
 
 def _write(session: Session, additions: _Additions) -> _Created:
-    """Insert the additions (Core executemany); rows that meanwhile exist by SHA/name are not created again."""
+    """Insert the additions (executemany); rows that meanwhile exist by SHA/name are not created again."""
     created = _Created()
     shas = set(session.scalars(select(Article.sha256)))
     articles = [a for a in additions.articles if a["sha256"] not in shas]
@@ -179,26 +187,36 @@ def _write(session: Session, additions: _Additions) -> _Created:
     article_ids = dict(session.execute(select(Article.sha256, Article.id)).all())
     tag_ids = dict(session.execute(select(Tag.name, Tag.id)).all())
     annotator_ids = dict(session.execute(select(Annotator.name, Annotator.id)).all())
-    rows = [dict(
-        uuid=a["uuid"], article_id=article_ids[a["article"]], start=a["start"], end=a["end"],
-        tag_id=tag_ids[a["tag"]], annotator_id=annotator_ids[a["annotator"]], note=a["note"],
-        created_at=_stored_time(a["created_at"]), updated_at=_stored_time(a["updated_at"]),
-    ) for a in additions.annotations]
+    rows = [(uuid, article_ids[sha], start, end, tag_ids[tag], note, annotator_ids[who], created_at, updated_at)
+            for uuid, sha, start, end, tag, who, note, created_at, updated_at in additions.annotations]
     if rows:
-        connection = session.connection()
-        connection.exec_driver_sql(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
-        try:
-            connection.execute(insert(_ANNOTATIONS_UNTYPED), rows)
-        finally:
-            connection.exec_driver_sql("PRAGMA cache_size = -2000")
-    created.annotation_uuids = [row["uuid"] for row in rows]
-    created.article_ids = {row["article_id"] for row in rows} | {article_ids[a["sha256"]] for a in articles}
+        _insert_annotations(session.connection(), rows)
+    created.annotation_uuids = [row[0] for row in rows]
+    created.article_ids = {row[1] for row in rows} | {article_ids[a["sha256"]] for a in articles}
     return created
 
 
-def _stored_time(moment: datetime) -> str:
-    """A timestamp exactly as UTCDateTime stores it on SQLite: naive UTC, ISO, microseconds."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+def _driver_executemany_ok(connection: Connection) -> bool:
+    """The SQLite-only fast path: the statement's ``?`` placeholders and the stored timestamp text are SQLite's."""
+    return connection.dialect.name == "sqlite" and connection.dialect.paramstyle == "qmark"
+
+
+def _insert_annotations(connection: Connection, rows: list[tuple]) -> None:
+    """Insert annotation rows (laid out as _ANNOTATION_COLUMNS) on the transaction's connection."""
+    if _driver_executemany_ok(connection):
+        connection.exec_driver_sql(f"PRAGMA cache_size = {-BULK_CACHE_KIB}")
+        try:  # a list of tuples goes to the driver's executemany untouched: no per-row work in SQLAlchemy
+            connection.exec_driver_sql(_SQLITE_INSERT_ANNOTATIONS, rows)
+        finally:
+            connection.exec_driver_sql("PRAGMA cache_size = -2000")
+        return
+    # Any other database: the portable Core insert, with the timestamps as aware datetimes for UTCDateTime.
+    for chunk in _chunks(rows, 10_000):
+        params = [dict(zip(_ANNOTATION_COLUMNS, row, strict=True)) for row in chunk]
+        for values in params:
+            for column in ("created_at", "updated_at"):
+                values[column] = datetime.fromisoformat(values[column]).replace(tzinfo=UTC)
+        connection.execute(insert(Annotation.__table__), params)
 
 
 def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
@@ -283,7 +301,7 @@ class MergeDatabases(Command):
         report.conflicting_annotations = sum(plan.annotations_conflicting for plan in plans)
         report.added_annotators = list(created.annotator_names)
         report.added_tags = list(created.tag_names)
-        report.by = sorted({a["annotator"] for a in self._additions.annotations})
+        report.by = sorted({a[5] for a in self._additions.annotations})  # a[5]: the annotator
 
     def undo(self, db: Database) -> None:
         created = self._created

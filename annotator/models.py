@@ -129,6 +129,15 @@ class Annotation(Base):
     annotator: Mapped[Annotator] = relationship()
 
 
+# For the annotations table's text filter (annotator/table_queries.py), added in schema 3:
+# the longest span in O(log n), which bounds how far before an occurrence a span containing it can
+# start, and a note index the filter scans instead of the whole table (it also orders the Note
+# column without a sort). PostgreSQL caps B-tree entries at about 2.7 KB, so a long note would fail
+# there: the note index is SQLite-only (use pg_trgm on PostgreSQL).
+Index("ix_annotations_length", Annotation.end - Annotation.start)
+Index("ix_annotations_note", Annotation.note).ddl_if(dialect="sqlite")
+
+
 class Setting(Base):
     """Small per-database key/value settings, such as the current analyst."""
 

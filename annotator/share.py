@@ -13,7 +13,7 @@ import sqlite3
 import uuid
 from pathlib import Path
 
-from .db import APPLICATION_ID, BUSY_TIMEOUT_MS, SCHEMA_VERSION, Database
+from .db import APPLICATION_ID, SCHEMA_VERSION, Database
 from .errors import AnnotatorError, ConflictError
 
 
@@ -40,7 +40,7 @@ def share_database(db: Database, out: str | Path) -> Path:
     temp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        _snapshot(source, temp)
+        _snapshot(db, temp)
         _finish_copy(temp)
         os.replace(temp, out)
     except BaseException as exc:
@@ -57,13 +57,17 @@ def share_database(db: Database, out: str | Path) -> Path:
     return out
 
 
-def _snapshot(source: Path, temp: Path) -> None:
-    conn = sqlite3.connect(source, isolation_level=None)
+def _snapshot(db: Database, temp: Path) -> None:
+    """VACUUM INTO through the app's own pooled connection: if the file was deleted or moved while
+    open, that connection still reads it, where a new one by path would find nothing (or create an
+    empty file there)."""
+    if not Path(db.path).exists() and db.engine.pool.checkedin() == 0:
+        raise AnnotatorError(f"{Path(db.path).name} was deleted and is no longer open; there is nothing to copy")
+    raw = db.engine.raw_connection()
     try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("VACUUM INTO ?", (str(temp),))
+        raw.driver_connection.execute("VACUUM INTO ?", (str(temp),))
     finally:
-        conn.close()
+        raw.close()
 
 
 def _finish_copy(temp: Path) -> None:

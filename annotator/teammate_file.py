@@ -34,6 +34,8 @@ MAX_ROWS = {"articles": 1_000_000, "tags": 10_000, "annotators": 100_000, "annot
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _SHA = re.compile(r"[0-9a-f]{64}")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# A timestamp exactly as UTCDateTime stores it on SQLite (naive UTC, microseconds): the usual case, kept as is.
+_STORED_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}")
 
 # What a valid value looks like, per column: ("int",) | ("text", max, nullable) | ("uuid",) | ("time",)
 INT, UUID, TIME = ("int",), ("uuid",), ("time",)
@@ -61,14 +63,21 @@ EXPECTED_INDEXES = {index.name: table.name for table in Base.metadata.sorted_tab
 
 @dataclass
 class TeammateData:
-    """The validated content of one teammate file (annotations refer to articles by SHA-256, others by name)."""
+    """The validated content of one teammate file (annotations refer to articles by SHA-256, others by name).
+
+    Annotations are plain tuples laid out as ``ANNOTATION_FIELDS`` (200,000 of them must stay cheap); their
+    timestamps are the validated text exactly as our database stores it (``_annotation_time``).
+    """
 
     path: str
     name: str
     articles: list[dict] = field(default_factory=list)
     tags: list[dict] = field(default_factory=list)
     annotators: list[str] = field(default_factory=list)
-    annotations: list[dict] = field(default_factory=list)
+    annotations: list[tuple] = field(default_factory=list)
+
+
+ANNOTATION_FIELDS = ("uuid", "article", "start", "end", "tag", "annotator", "note", "created_at", "updated_at")
 
 
 def read_teammate_file(path: str | Path) -> TeammateData:
@@ -175,21 +184,30 @@ def _check_schema(conn: sqlite3.Connection, name: str) -> None:
             raise MergeRefusedError(f"{name}: the {table} table has unexpected columns; refusing it")
 
 
+def _bad_value_sql(column: str, rule: tuple) -> str:
+    """A SQL condition that is true when ``column`` breaks ``rule``."""
+    quoted = f'"{column}"'
+    if rule[0] == "int":
+        return f"typeof({quoted}) != 'integer'"
+    if rule[0] == "text":
+        allowed = "'text', 'null'" if rule[2] else "'text'"
+        return f"typeof({quoted}) NOT IN ({allowed}) OR length({quoted}) > {rule[1]}"
+    return f"typeof({quoted}) != 'text' OR length({quoted}) > 40"
+
+
 def _precheck_values(conn: sqlite3.Connection, name: str, table: str, rules: dict[str, tuple]) -> None:
     """Types and sizes checked inside SQLite, so an oversized value never reaches Python."""
     count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     if count > MAX_ROWS[table]:
         raise MergeRefusedError(f"{name}: has {count:,} {table}, more than the {MAX_ROWS[table]:,} a merge accepts")
+    # One pass over the table for every rule; only a file that breaks one pays for finding which (one pass each).
+    any_bad = " OR ".join(f"({_bad_value_sql(column, rule)})" for column, rule in rules.items())
+    if conn.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE {any_bad})").fetchone()[0] == 0:
+        return
     ident = "CASE WHEN typeof(uuid) = 'text' THEN substr(uuid, 1, 8) END" if "uuid" in rules else "NULL"
     for column, rule in rules.items():
         quoted = f'"{column}"'
-        if rule[0] == "int":
-            bad = f"typeof({quoted}) != 'integer'"
-        elif rule[0] == "text":
-            allowed = "'text', 'null'" if rule[2] else "'text'"
-            bad = f"typeof({quoted}) NOT IN ({allowed}) OR length({quoted}) > {rule[1]}"
-        else:
-            bad = f"typeof({quoted}) != 'text' OR length({quoted}) > 40"
+        bad = _bad_value_sql(column, rule)
         row = conn.execute(
             f"SELECT id, {ident}, typeof({quoted}), length({quoted}) FROM {table} WHERE {bad} LIMIT 1"
         ).fetchone()
@@ -205,9 +223,14 @@ def _precheck_values(conn: sqlite3.Connection, name: str, table: str, rules: dic
         raise MergeRefusedError(f"{name}: {who} has {article} {column} that is {kind}, not {expected}")
 
 
-def _rows(conn: sqlite3.Connection, sql: str):
+def _batches(conn: sqlite3.Connection, sql: str):
     cursor = conn.execute(sql)
     while batch := cursor.fetchmany(BATCH):
+        yield batch
+
+
+def _rows(conn: sqlite3.Connection, sql: str):
+    for batch in _batches(conn, sql):
         yield from batch
 
 
@@ -227,9 +250,33 @@ def _time(name: str, what: str, column: str, value: str) -> datetime:
         pass
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise MergeRefusedError(f"{name}: {what} has a {column} that is not a timestamp ({value!r})") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _not_a_timestamp(name, what, column, value) from None
+
+
+def _not_a_timestamp(name: str, what: str, column: str, value: str) -> MergeRefusedError:
+    article = "an" if column[0] in "aeiou" else "a"
+    return MergeRefusedError(f"{name}: {what} has {article} {column} that is not a timestamp ({value!r})")
+
+
+def _annotation_time(name: str, uuid: str, column: str, value: str) -> str:
+    """``value`` checked, as text exactly as UTCDateTime stores it on SQLite: naive UTC, ISO, microseconds.
+
+    That stored form (nearly every value) is only checked, not rebuilt; any other ISO form is converted.
+    """
+    if _STORED_TIME.fullmatch(value):
+        try:
+            datetime.fromisoformat(value)  # the ranges: month 13, hour 24, 30 February … are refused
+            return value
+        except ValueError:
+            pass
+    what = f"annotation {uuid[:8]}…"
+    moment = _time(name, what, column, value)
+    try:
+        return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    except (ValueError, OverflowError):
+        raise _not_a_timestamp(name, what, column, value) from None
 
 
 def _read_articles(conn, data: TeammateData) -> dict[int, tuple[str, str]]:
@@ -279,28 +326,34 @@ def _read_annotators(conn, data: TeammateData) -> dict[int, str]:
 
 
 def _read_annotations(conn, data: TeammateData, articles: dict, tags: dict, annotators: dict) -> None:
+    """Every annotation checked, then kept as a tuple laid out as ANNOTATION_FIELDS (hot loop: 200,000 rows)."""
+    name = data.name
     uuids: set[str] = set()
+    append = data.annotations.append
+    uuid_ok = _UUID.fullmatch
     columns = list(RULES["annotations"])
-    for row in _rows(conn, f"SELECT {', '.join(columns)} FROM annotations"):
-        (_, uuid, article_id, start, end, tag_id, note, annotator_id, created_at, updated_at) = row
-        what = f"annotation {uuid[:8]}…"
-        _uuid(data.name, what, uuid, uuids)
-        if article_id not in articles:
-            raise MergeRefusedError(f"{data.name}: {what} belongs to article {article_id}, which is not in the file")
-        if tag_id not in tags:
-            raise MergeRefusedError(f"{data.name}: {what} has tag {tag_id}, which is not in the file")
-        if annotator_id not in annotators:
-            raise MergeRefusedError(f"{data.name}: {what} has annotator {annotator_id}, which is not in the file")
-        digest, text = articles[article_id]
-        if start < 0 or end > len(text):
-            raise MergeRefusedError(f"{data.name}: {what} has offsets {start}–{end} outside its article "
-                                    f"(length {len(text):,})")
-        try:
-            validate_span(text, start, end)
-        except SpanError as exc:
-            raise MergeRefusedError(f"{data.name}: {what} has a bad span: {exc}") from exc
-        data.annotations.append(dict(
-            uuid=uuid, article=digest, start=start, end=end, tag=tags[tag_id], annotator=annotators[annotator_id],
-            note=note, created_at=_time(data.name, what, "created_at", created_at),
-            updated_at=_time(data.name, what, "updated_at", updated_at),
-        ))
+    for batch in _batches(conn, f"SELECT {', '.join(columns)} FROM annotations"):  # no per-row generator
+        for _, uuid, article_id, start, end, tag_id, note, annotator_id, created_at, updated_at in batch:
+            if uuid in uuids or not uuid_ok(uuid):
+                _uuid(name, f"annotation {uuid[:8]}…", uuid, uuids)  # raises with the reason
+            uuids.add(uuid)
+            article, tag, who = articles.get(article_id), tags.get(tag_id), annotators.get(annotator_id)
+            if article is None or tag is None or who is None:
+                what = f"annotation {uuid[:8]}…"
+                if article is None:
+                    raise MergeRefusedError(f"{name}: {what} belongs to article {article_id}, which is not in the file")
+                if tag is None:
+                    raise MergeRefusedError(f"{name}: {what} has tag {tag_id}, which is not in the file")
+                raise MergeRefusedError(f"{name}: {what} has annotator {annotator_id}, which is not in the file")
+            digest, text = article
+            if start < 0 or end > len(text):
+                raise MergeRefusedError(f"{name}: annotation {uuid[:8]}… has offsets {start}–{end} outside its article "
+                                        f"(length {len(text):,})")
+            try:
+                validate_span(text, start, end)
+            except SpanError as exc:
+                raise MergeRefusedError(f"{name}: annotation {uuid[:8]}… has a bad span: {exc}") from exc
+            created = _annotation_time(name, uuid, "created_at", created_at)
+            updated = created if updated_at == created_at else _annotation_time(name, uuid, "updated_at", updated_at)
+            append((uuid, digest, start, end, tag, who, note, created, updated))
+

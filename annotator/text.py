@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 
 from charset_normalizer import from_bytes
 
@@ -61,9 +62,23 @@ def _decode(data: bytes) -> str:
         raise ImportFileError("the file looks binary, not text (it holds NUL bytes)")
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if _mostly_utf8(data):
+            # Guessing a legacy encoding here would import mojibake ("—" as "тАФ") without a word.
+            raise ImportFileError(
+                f"the file is UTF-8 but broken at byte {exc.start}; re-save it as UTF-8 and import it again"
+            ) from exc
     return _guess_legacy(data)
+
+
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Many well-formed multi-byte UTF-8 sequences and only the odd broken one."""
+    valid = len(_UTF8_MULTIBYTE.findall(data))
+    broken = data.decode("utf-8", "replace").count("\ufffd")
+    return valid >= 3 and broken * 10 <= valid
 
 
 def _guess_legacy(data: bytes) -> str:

@@ -169,6 +169,7 @@ def w6(quick: bool) -> list[Row]:
     app, base = [], []
     for _ in range(3 if quick else 2):
         target = corpus.copy_database(ours, _fresh("w6_base.db"))
+        Database.open(target).close()  # same schema (and indexes) as the app's copy gets on open
         seconds, count = timed(lambda target=target: baseline_merge(target, theirs))
         if count != total:
             raise RuntimeError(f"baseline merge inserted {count} rows, expected {total}")

@@ -1,8 +1,12 @@
 """The annotations table model: a million rows without a million Python objects.
 
-It keeps only the ordered list of annotation ids (one SQL query per sort or
-filter) and fetches display data a page at a time when the view asks for it,
-with a small LRU cache of pages. Edits go through the controller's commands.
+Unfiltered, in an order an index gives (added, created, tag, annotator), it
+keeps no id list at all: the row count comes from ``COUNT(*)`` and the ids of
+a page from one LIMIT/OFFSET query when the view asks for that page. Otherwise
+(a filter, or the text/note/article orders) it keeps the ordered list of the
+matching ids (one SQL query per sort or filter). Display data is fetched a page
+at a time, with a small LRU cache of pages. Edits go through the controller's
+commands.
 """
 
 from __future__ import annotations
@@ -47,7 +51,9 @@ def tag_swatch(color: str, size: int = 12) -> QIcon:
 
 class AnnotationsTableModel(QAbstractTableModel):
     PAGE_SIZE = 256
-    CACHE_PAGES = 16
+    CACHE_PAGES = 16  # pages of display rows
+    ID_CACHE_PAGES = 512  # pages of ids, when paged (256 ids each)
+    POSITION_QUERIES = 8  # more annotations than this to locate: fetch the whole id list instead
     UuidRole = UuidRole
     SpanRole = SpanRole
     IdRole = IdRole
@@ -61,10 +67,12 @@ class AnnotationsTableModel(QAbstractTableModel):
         self._filter = TableFilter()
         self._sort_column = -1  # -1: the order the annotations were added
         self._sort_order = Qt.SortOrder.AscendingOrder
-        self._ids: list[int] = []
+        self._ids: list[int] | None = []  # None: paged, ids come from _id_pages
+        self._count = 0
         self._row_of: dict[int, int] | None = None
+        self._id_pages: OrderedDict[int, list[int]] = OrderedDict()
         self._pages: OrderedDict[int, dict[int, TableRow]] = OrderedDict()
-        self._total = 0
+        self._total: int | None = None  # unknown until the next reload
         self._reload_timer = QTimer(self)
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(0)
@@ -79,19 +87,31 @@ class AnnotationsTableModel(QAbstractTableModel):
     def _on_changed(self, *_args) -> None:
         # Coalesce bursts of signals (and never reset the model inside a setData call).
         self._pages.clear()
+        self._total = None
         self._reload_timer.start()
+
+    def _order(self) -> tuple[str | None, bool]:
+        key = SORT_KEYS[self._sort_column] if 0 <= self._sort_column < len(SORT_KEYS) else None
+        return key, self._sort_order == Qt.SortOrder.DescendingOrder
 
     def reload(self) -> None:
         self._reload_timer.stop()
-        key = SORT_KEYS[self._sort_column] if 0 <= self._sort_column < len(SORT_KEYS) else None
-        descending = self._sort_order == Qt.SortOrder.DescendingOrder
+        key, descending = self._order()
         with self.controller.read() as session:
-            ids = table_queries.annotation_ids(session, self._filter, key, descending)
-            total = len(ids) if self._filter.is_empty() else table_queries.annotation_count(session)
+            if self._total is None:
+                self._total = table_queries.annotation_count(session)
+            total = self._total
+            if table_queries.is_paged(self._filter, key):
+                ids, count = None, total
+            else:
+                ids = table_queries.annotation_ids(session, self._filter, key, descending)
+                count = len(ids)
         self.beginResetModel()
         self._ids = ids
+        self._count = count
         self._total = total
         self._row_of = None
+        self._id_pages.clear()
         self._pages.clear()
         self.endResetModel()
         self.reloaded.emit()
@@ -120,33 +140,70 @@ class AnnotationsTableModel(QAbstractTableModel):
 
     def total_count(self) -> int:
         """Annotations in the database, ignoring the filter."""
-        return self._total
+        return self._total or 0
 
     # -- lookups -----------------------------------------------------------------------------
 
+    def _page_ids(self, page_number: int) -> list[int]:
+        start = page_number * self.PAGE_SIZE
+        if self._ids is not None:
+            return self._ids[start:start + self.PAGE_SIZE]
+        ids = self._id_pages.get(page_number)
+        if ids is None:
+            key, descending = self._order()
+            with self.controller.read() as session:
+                ids = table_queries.annotation_id_page(session, start, self.PAGE_SIZE, key, descending)
+            self._id_pages[page_number] = ids
+            while len(self._id_pages) > self.ID_CACHE_PAGES:
+                self._id_pages.popitem(last=False)
+        else:
+            self._id_pages.move_to_end(page_number)
+        return ids
+
     def _row(self, row: int) -> TableRow | None:
-        if not 0 <= row < len(self._ids):
+        annotation_id = self.annotation_id(row)
+        if annotation_id is None:
             return None
         page_number = row // self.PAGE_SIZE
         page = self._pages.get(page_number)
         if page is None:
-            page_ids = self._ids[page_number * self.PAGE_SIZE:(page_number + 1) * self.PAGE_SIZE]
             with self.controller.read() as session:
-                page = table_queries.annotation_rows(session, page_ids)
+                page = table_queries.annotation_rows(session, self._page_ids(page_number))
             self._pages[page_number] = page
             while len(self._pages) > self.CACHE_PAGES:
                 self._pages.popitem(last=False)
         else:
             self._pages.move_to_end(page_number)
-        return page.get(self._ids[row])
+        return page.get(annotation_id)
 
     def row_data(self, row: int) -> TableRow | None:
         return self._row(row)
 
     def annotation_id(self, row: int) -> int | None:
-        return self._ids[row] if 0 <= row < len(self._ids) else None
+        if not 0 <= row < self._count:
+            return None
+        ids = self._page_ids(row // self.PAGE_SIZE)
+        offset = row % self.PAGE_SIZE
+        return ids[offset] if offset < len(ids) else None
+
+    def _materialize(self) -> None:
+        """Fetch the whole ordered id list of a paged view (for looking up many rows at once)."""
+        if self._ids is not None:
+            return
+        key, descending = self._order()
+        with self.controller.read() as session:
+            self._ids = table_queries.annotation_ids(session, self._filter, key, descending)
+        self._id_pages.clear()
 
     def row_of_id(self, annotation_id: int) -> int:
+        if self._ids is None:
+            for page_number, ids in self._id_pages.items():
+                if annotation_id in ids:
+                    return page_number * self.PAGE_SIZE + ids.index(annotation_id)
+            key, descending = self._order()
+            with self.controller.read() as session:
+                row = table_queries.annotation_position(session, annotation_id, key, descending)
+            return -1 if row is None or row >= self._count else row
         if self._row_of is None:
             self._row_of = {value: row for row, value in enumerate(self._ids)}
         return self._row_of.get(annotation_id, -1)
@@ -157,6 +214,8 @@ class AnnotationsTableModel(QAbstractTableModel):
             return {}
         with self.controller.read() as session:
             ids = table_queries.ids_for_uuids(session, uuids)
+        if len(ids) > self.POSITION_QUERIES:
+            self._materialize()  # one id list beats a counting query per annotation
         rows = {uuid: self.row_of_id(id_) for uuid, id_ in ids.items()}
         return {uuid: row for uuid, row in rows.items() if row >= 0}
 
@@ -166,7 +225,7 @@ class AnnotationsTableModel(QAbstractTableModel):
     # -- Qt model API ------------------------------------------------------------------------
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._ids)
+        return 0 if parent.isValid() else self._count
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)

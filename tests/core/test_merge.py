@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -223,6 +223,58 @@ def test_a_large_teammate_file_merges_completely(db, tmp_path):
     assert spans == {(i * 5, i * 5 + 4) for i in range(count)}
 
 
+def stored_times(path):
+    conn = sqlite3.connect(path)
+    try:
+        return {row[0]: row[1:] for row in conn.execute("SELECT uuid, created_at, updated_at FROM annotations ORDER BY id")}
+    finally:
+        conn.close()
+
+
+def test_timestamps_in_other_iso_forms_are_stored_as_ours(db, tmp_path):
+    bob = h.make_teammate(tmp_path / "bob.db")
+    h.set_annotation(bob, 1, created_at="2024-05-01T12:00:00+02:00", updated_at="2024-05-01 10:30:00")
+    h.set_annotation(bob, 2, created_at="2024-05-01 10:00:00.5", updated_at="2024-05-01 10:00:00.500000")
+    kept = stored_times(bob)
+
+    merge_databases(db, [bob])
+
+    ours = annotations_of(db)
+    first, second, third = kept
+    assert ours[first].created_at == datetime(2024, 5, 1, 10, tzinfo=UTC)
+    assert ours[first].updated_at == datetime(2024, 5, 1, 10, 30, tzinfo=UTC)
+    assert ours[second].created_at == ours[second].updated_at == datetime(2024, 5, 1, 10, 0, 0, 500000, tzinfo=UTC)
+    stored = stored_times(db.path)
+    assert stored[first] == ("2024-05-01 10:00:00.000000", "2024-05-01 10:30:00.000000")
+    assert stored[second] == ("2024-05-01 10:00:00.500000", "2024-05-01 10:00:00.500000")
+    assert stored[third] == kept[third], "a timestamp already in our stored form is kept as it is"
+
+
+def test_the_portable_insert_gives_the_same_rows(db, tmp_path, monkeypatch):
+    """Other databases take the Core insert instead of SQLite's raw executemany: the same rows must result."""
+    from annotator import merge
+    from annotator.db import Database
+
+    bob = h.make_teammate(tmp_path / "bob.db")
+    h.set_annotation(bob, 1, created_at="2024-05-01T12:00:00+02:00")
+    fast = merge_databases(db, [bob])
+    expected = {uuid: (a.article_id, a.start, a.end, a.tag, a.annotator, a.note, a.created_at, a.updated_at)
+                for uuid, a in annotations_of(db).items()}
+    stored = stored_times(db.path)
+    command = MergeDatabases([bob])
+    monkeypatch.setattr(merge, "_driver_executemany_ok", lambda connection: False)
+
+    with Database.open(tmp_path / "portable.db") as portable:
+        command.do(portable)
+        command.undo(portable)
+        command.do(portable)  # redo goes through the same path
+        got = {uuid: (a.article_id, a.start, a.end, a.tag, a.annotator, a.note, a.created_at, a.updated_at)
+               for uuid, a in annotations_of(portable).items()}
+    assert command.report.added_annotations == fast.added_annotations == 3
+    assert got == expected
+    assert stored_times(tmp_path / "portable.db") == stored
+
+
 # ---- hostile files: each refused with a clear message, our database untouched -------------------
 
 HOSTILE = [
@@ -247,6 +299,12 @@ HOSTILE = [
     ("newer schema", h.newer_schema, f"schema {SCHEMA_VERSION + 1}"),
     ("malformed UUID", lambda p: h.set_annotation(p, uuid="not-a-uuid"), "malformed UUID"),
     ("bad timestamp", lambda p: h.set_annotation(p, created_at="yesterday"), "not a timestamp"),
+    ("impossible date in our stored form", lambda p: h.set_annotation(p, created_at="2024-02-30 10:00:00.000000"),
+     "has a created_at that is not a timestamp ('2024-02-30 10:00:00.000000')"),
+    ("hour 24 in our stored form", lambda p: h.set_annotation(p, updated_at="2024-05-01 24:00:00.000000"),
+     "has an updated_at that is not a timestamp"),
+    ("timestamp that overflows in UTC", lambda p: h.set_annotation(p, created_at="0001-01-01T00:00:00+01:00"),
+     "not a timestamp"),
     ("bad tag colour", lambda p: (h.raw_exec(p, "UPDATE tags SET color = 'red' WHERE id = 1"), p)[1], "not #rrggbb"),
 ]
 

@@ -155,3 +155,63 @@ def test_ids_for_many_annotations_come_fast(db, add_article):
     assert len(_ids(db, sort="tag")) == 20_000
     assert len(_ids(db, text="word")) > 10_000
     assert time.perf_counter() - started < 3
+
+
+def test_paged_orders_match_the_full_lists(tagged):
+    from annotator.table_queries import PAGED_SORT_KEYS, annotation_id_page, annotation_position, is_paged
+
+    db = tagged[0]
+    assert is_paged(TableFilter(), "tag") and not is_paged(TableFilter(text="x"), "tag") and not is_paged(None, "note")
+    for key in [*PAGED_SORT_KEYS, "note", "article"]:
+        for descending in (False, True):
+            everything = _ids(db, sort=key, descending=descending)
+            with db.session() as session:
+                paged = [i for offset in range(0, 8, 4) for i in annotation_id_page(session, offset, 4, key, descending)]
+                positions = [annotation_position(session, i, key, descending) for i in everything]
+                assert annotation_position(session, 999999, key, descending) is None
+            assert paged == everything, (key, descending)
+            assert positions == list(range(len(everything))), (key, descending)
+
+
+def test_paged_orders_walk_an_index_without_sorting(db):
+    """EXPLAIN QUERY PLAN: the unfiltered orders the table pages through need no temporary B-tree."""
+    from annotator.table_queries import PAGED_SORT_KEYS, _ordered_query
+
+    with db.session() as session:
+        connection = session.connection()
+        for key in PAGED_SORT_KEYS:
+            for descending in (False, True):
+                query = _ordered_query(session, None, key, descending).limit(10).offset(20)
+                compiled = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+                plan = " | ".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+                assert "TEMP B-TREE" not in plan, (key, descending, plan)
+
+
+def test_text_filter_with_other_filters_and_orders(tagged):
+    db = tagged[0]
+    for key in SORT_KEYS:
+        assert set(_names(tagged, _ids(db, text="delta", sort=key))) == {"delta", "gamma_delta"}
+    assert _names(tagged, _ids(db, text="delta", sort="tag")) == ["delta", "gamma_delta"]
+    assert _names(tagged, _ids(db, text="delta", sort="tag", descending=True)) == ["gamma_delta", "delta"]
+    assert _names(tagged, _ids(db, text="delta", tags=["denial"], sort="annotator")) == ["gamma_delta"]
+    assert _names(tagged, _ids(db, text="e", annotators=["carol"], sort=None)) == ["beta", "text"]
+    assert _ids(db, text="delta", article_ids=[tagged[2]]) == []
+
+
+def test_text_filter_long_spans_repeats_and_non_ascii(db, add_article, tag_span):
+    text = "Ünï ÄÖ aaaa " + "filler " * 300 + "Satellite SATELLITE end 🙂 aaa"
+    article = add_article(text)
+    long_span = tag_span(article, 0, len(text), "context")  # the longest span bounds the search window
+    short = tag_span(article, text.index("Satellite"), text.index("Satellite") + 9, "evidence")
+    tail = tag_span(article, text.index("🙂"), len(text), "denial")
+    early = tag_span(article, 7, 11, "allegation")  # "aaaa"
+
+    def uuids(needle):
+        with db.session() as session:
+            return set(row.uuid for row in annotation_rows(session, annotation_ids(session, TableFilter(text=needle))).values())
+
+    assert uuids("satellite") == {long_span, short}
+    assert uuids("satellite satellite") == {long_span}
+    assert uuids("aaa") == {long_span, early, tail}  # overlapping occurrences count
+    assert uuids("🙂 a") == {long_span, tail}
+    assert uuids("äö") == set() and uuids("ÄÖ") == {long_span}  # only ASCII letters are folded

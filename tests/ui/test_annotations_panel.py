@@ -256,3 +256,27 @@ def test_reloads_when_annotations_change(qtbot, controller, spans):
     model = AnnotationsTableModel(controller)
     controller.run(AddAnnotations([AnnotationSpec(2, 0, 6, "context")], "alice"))
     qtbot.waitUntil(lambda: model.rowCount() == 5)
+
+
+def test_paged_order_looks_up_rows_and_keeps_selection(qtbot, qtmodeltester, controller, spans):
+    """Unfiltered tag order is paged (no id list); lookups by uuid still find the rows."""
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    model = panel.model
+    model.PAGE_SIZE = 3  # several pages of ids even with four rows
+    model.sort(TAG, Qt.SortOrder.DescendingOrder)
+    assert model._ids is None  # paged
+    qtmodeltester.check(model)
+    assert _texts(model, TAG) == ["evidence", "denial", "context", "allegation"]
+    assert model.row_of_uuid(spans["accuses"]) == 3
+    model._id_pages.clear()  # not cached: the position comes from a counting query
+    assert model.row_of_uuid(spans["denied"]) == 1
+    assert panel.select_annotation(spans["government"]) is True
+    controller.notify_external_change()
+    qtbot.waitUntil(lambda: not model._reload_timer.isActive())
+    assert panel.selected_uuids() == [spans["government"]]
+    model.POSITION_QUERIES = 0  # many to look up: the model fetches the whole id list once instead
+    assert model.rows_of_uuids(list(spans.values())) == {
+        spans["crematorium"]: 0, spans["denied"]: 1, spans["government"]: 2, spans["accuses"]: 3}
+    assert model._ids is not None and _texts(model, TAG) == ["evidence", "denial", "context", "allegation"]
+    assert panel.count_label.text() == "4 annotations"

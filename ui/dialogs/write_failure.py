@@ -1,0 +1,193 @@
+"""When a change cannot be saved: say what happened, keep what the app has, offer what to do.
+
+The controller reports every refused command as ``failed(title, message)`` with the core's
+one-line message. A *save* failure — ``DatabaseWriteError`` (the file turned read-only, the disk
+is full, the file was deleted or moved) or ``DatabaseBusyError`` (another program holds the file)
+— gets this dialog instead of the plain error box: the core's message, what is still safe, and
+the buttons Retry (when the caller can re-run the command), Save a Copy Elsewhere… and Close.
+
+The failed signal carries no exception type, so save failures are recognised by the core's
+wording (``SAVE_FAILURE_MARKERS``, copied from ``annotator/db.py``). That is a coupling: if the
+wording there changes, change the markers too. ``tests/e2e/test_faults.py`` produces each of these
+errors for real and checks that the markers still recognise them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+
+from annotator import queries
+from annotator.errors import AnnotatorError
+
+from .errors import show_error, widen
+
+# Phrases only the core's save failures use (annotator/db.py, Database.transaction and make_engine).
+SAVE_FAILURE_MARKERS = (
+    "this change was not saved",  # DatabaseWriteError: read-only, disk full, deleted or moved while open
+    "is busy in another program",  # DatabaseBusyError from Database.transaction
+    "is locked by another program",  # DatabaseBusyError from the connect hook in make_engine
+)
+COPY_FILTER = "Annotation databases (*.db *.sqlite *.annotations);;All files (*)"
+
+RETRY, SAVE_COPY, CLOSE = "retry", "save_copy", "close"
+
+_ADVICE = (
+    ("deleted or moved", "Everything saved before this change can still be read while the app stays open, but "
+                         "the file itself is gone. Use Save a Copy Elsewhere… now, before you close the app, "
+                         "and then open that copy."),
+    ("disk is full", "Everything saved before this change is safe. Free some space on the disk and try again, "
+                     "or save a copy of your database on another disk."),
+    ("read-only", "Everything saved before this change is safe. Make the file writable again (or move it to a "
+                  "folder you can write to) and try again, or save a copy elsewhere and open that."),
+    ("another program", "Everything saved before this change is safe. Another program (for example a database "
+                        "browser) is using the file: close it, then try again."),
+)
+_GENERAL_ADVICE = "Everything saved before this change is safe. Try again, or save a copy elsewhere."
+
+
+class IncompleteCopyError(AnnotatorError):
+    """The copy does not hold everything the app shows (it was removed)."""
+
+
+def is_save_failure(message: str) -> bool:
+    """True for the messages of DatabaseWriteError and DatabaseBusyError (see the module docstring)."""
+    lowered = message.lower()
+    return any(marker in lowered for marker in SAVE_FAILURE_MARKERS)
+
+
+def advice_for(message: str) -> str:
+    lowered = message.lower()
+    return next((advice for key, advice in _ADVICE if key in lowered), _GENERAL_ADVICE)
+
+
+class WriteFailureDialog(QMessageBox):
+    """The core's message, what is still safe, and Retry / Save a Copy Elsewhere… / Close.
+
+    ``exec()`` it, then ``choice()`` says which button was pressed (RETRY, SAVE_COPY or CLOSE).
+    Retry is only offered when ``can_retry`` (the caller holds the command to run again).
+    """
+
+    def __init__(self, parent: QWidget | None, title: str, message: str, *, can_retry: bool = False):
+        super().__init__(parent)
+        self.setIcon(QMessageBox.Icon.Warning)
+        self.setWindowTitle(f"Not saved: {title}" if title else "Change not saved")
+        self.setText(_sentence(message))
+        self.setInformativeText(advice_for(message))
+        self.retry_button = self.addButton("Retry", QMessageBox.ButtonRole.AcceptRole) if can_retry else None
+        self.save_copy_button = self.addButton("Save a Copy Elsewhere…", QMessageBox.ButtonRole.ActionRole)
+        self.close_button = self.addButton(QMessageBox.StandardButton.Close)
+        self.setEscapeButton(self.close_button)
+        gone = "deleted or moved" in message.lower()
+        self.setDefaultButton(self.save_copy_button if gone or self.retry_button is None else self.retry_button)
+        widen(self, 520)
+
+    def choice(self) -> str:
+        clicked = self.clickedButton()
+        if clicked is not None and clicked is self.retry_button:
+            return RETRY
+        if clicked is not None and clicked is self.save_copy_button:
+            return SAVE_COPY
+        return CLOSE
+
+
+def show_write_failure(parent: QWidget | None, controller, title: str, message: str,
+                       retry: Callable[[], object] | None = None) -> str:
+    """Show the dialog and do what was chosen; returns the choice (RETRY, SAVE_COPY or CLOSE).
+
+    ``retry`` runs the failed command again (e.g. ``lambda: controller.run(command)``); without it
+    there is no Retry button. A second failure of the retry shows this dialog again (through the
+    controller's failed signal), never a traceback.
+    """
+    box = WriteFailureDialog(parent, title, message, can_retry=retry is not None)
+    box.exec()
+    choice = box.choice()
+    if choice == RETRY and retry is not None:
+        retry()
+    elif choice == SAVE_COPY:
+        save_copy_elsewhere(parent, controller)
+    return choice
+
+
+def suggested_copy_name(db_path: Path) -> str:
+    stamp = datetime.now().strftime("%Y-%m-%d %H%M")
+    return f"{db_path.stem} (copy {stamp}){db_path.suffix or '.db'}"
+
+
+def save_copy_elsewhere(parent: QWidget | None, controller, out: str | Path | None = None) -> Path | None:
+    """Ask where, write a complete copy of the open database there, check it; the file written, or None."""
+    db = controller.db
+    if out is None:
+        suggested = str(Path.home() / suggested_copy_name(Path(db.path)))
+        out, _ = QFileDialog.getSaveFileName(parent, "Save a Copy Elsewhere", suggested, COPY_FILTER)
+    if not out:
+        return None
+    out = Path(out)
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        written = write_checked_copy(controller, out)
+    except IncompleteCopyError as exc:
+        QApplication.restoreOverrideCursor()
+        show_error(parent, "Could not save a copy", str(exc),
+                   advice="Keep the app open: it still shows everything saved before. Use File → Export "
+                          "annotations… to keep your annotations as CSV.")
+        return None
+    except AnnotatorError as exc:
+        QApplication.restoreOverrideCursor()
+        show_error(parent, "Could not save a copy", str(exc),
+                   advice="Your open database was not changed. Keep the app open and choose another folder, "
+                          "or use File → Export annotations… to keep your annotations as CSV.")
+        return None
+    except OSError as exc:
+        QApplication.restoreOverrideCursor()
+        show_error(parent, "Could not save a copy", f"{out.name} could not be written: {exc.strerror or exc}",
+                   advice="Keep the app open and choose another folder (for example on another disk).")
+        return None
+    QApplication.restoreOverrideCursor()
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Information)
+    box.setWindowTitle("Copy saved")
+    box.setText(f"Saved a complete copy of your database as\n{written.name}")
+    box.setInformativeText(f"in {written.parent}\n\nTo go on working in the copy, open it with the app.")
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    widen(box)
+    box.exec()
+    return written
+
+
+def write_checked_copy(controller, out: Path) -> Path:
+    """``share_database`` to ``out``, then check the copy holds every article and annotation the app shows.
+
+    The check matters when the file was deleted while open: the app still reads everything through
+    its open connection, but a copy made from the file's path would come out empty. A copy that
+    fails the check is removed and IncompleteCopyError says why.
+    """
+    from annotator.share import share_database
+    from annotator.teammate_file import read_teammate_file
+
+    with controller.read() as session:
+        articles, annotations = queries.counts(session)
+    written = Path(share_database(controller.db, out))
+    try:
+        data = read_teammate_file(written)
+        copied = (len(data.articles), len(data.annotations))
+        problem = None if copied == (articles, annotations) else (
+            f"it holds {copied[0]:,} articles and {copied[1]:,} annotations, "
+            f"but the app shows {articles:,} and {annotations:,}")
+    except AnnotatorError as exc:
+        problem = str(exc)
+    if problem is not None:
+        written.unlink(missing_ok=True)
+        raise IncompleteCopyError(f"the copy {written.name} came out incomplete ({problem}), so it was removed")
+    return written
+
+
+def _sentence(message: str) -> str:
+    message = message.strip()
+    if message and message[-1] not in ".!?":
+        message += "."
+    return message
