@@ -22,15 +22,28 @@ from .queries import annotator_by_name, get_annotation, tag_by_name
 from .spans import validate_span
 
 
+@dataclass(frozen=True)
+class AnnotationChanges:
+    """Which annotations (by UUID) the last ``do`` or ``undo`` of a command added, removed or updated."""
+
+    added: frozenset[str] = frozenset()
+    removed: frozenset[str] = frozenset()
+    updated: frozenset[str] = frozenset()
+
+
 class Command(ABC):
     """A reversible change. ``label`` names it for menus ("Undo Tag as evidence")."""
 
     label: str = ""
     # What kinds of data the command changes, so views know what to reload.
     touches: frozenset[str] = frozenset({"annotations"})
+    # What the last do or undo did to annotations, when the command knows exactly; None: unknown
+    # (views then work it out themselves). Purely informative: it changes nothing the command does.
+    annotation_changes: AnnotationChanges | None = None
 
     def __init__(self) -> None:
         self.affected_articles: set[int] = set()
+        self.annotation_changes = None
 
     @property
     def changed_nothing(self) -> bool:
@@ -60,24 +73,26 @@ class AddResult:
     skipped_duplicates: int = 0
 
 
-# Article texts never change once stored, and the same text has the same SHA-256 in every
-# database, so recently used texts are cached by hash: checking a span in a 5 MB article
-# then costs one indexed lookup instead of reading the whole text again.
-_TEXT_CACHE: OrderedDict[str, str] = OrderedDict()
+# Article texts never change once stored, so recently used ones are cached: checking a span in a
+# 5 MB article then costs one indexed lookup instead of reading the whole text again. The key is
+# (database URL, article UUID), both read without touching the text (the UUID column comes before
+# it in the row, so SQLite need not walk the text's overflow pages to reach it).
+_TEXT_CACHE: OrderedDict[tuple[str, str], str] = OrderedDict()
 _TEXT_CACHE_CHARS = 64_000_000
 
 
 def article_text(session: Session, article_id: int) -> str:
-    digest = session.scalar(select(Article.sha256).where(Article.id == article_id))
-    if digest is None:
+    article_uuid = session.scalar(select(Article.uuid).where(Article.id == article_id))
+    if article_uuid is None:
         raise NotFoundError(f"there is no article {article_id}")
-    text = _TEXT_CACHE.get(digest)
+    key = (str(session.get_bind().url), article_uuid)
+    text = _TEXT_CACHE.get(key)
     if text is None:
         text = session.scalar(select(Article.text).where(Article.id == article_id))
-        _TEXT_CACHE[digest] = text
+        _TEXT_CACHE[key] = text
         while sum(map(len, _TEXT_CACHE.values())) > _TEXT_CACHE_CHARS and len(_TEXT_CACHE) > 1:
             _TEXT_CACHE.popitem(last=False)
-    _TEXT_CACHE.move_to_end(digest)
+    _TEXT_CACHE.move_to_end(key)
     return text
 
 
@@ -132,6 +147,7 @@ class AddAnnotations(Command):
                     session.execute(insert(Annotator).values(**values))
             if self._rows:
                 session.execute(insert(Annotation), self._rows)
+        self.annotation_changes = AnnotationChanges(added=frozenset(row["uuid"] for row in self._rows))
 
     @property
     def changed_nothing(self) -> bool:
@@ -148,6 +164,7 @@ class AddAnnotations(Command):
                     Annotator.id.in_(new_ids),
                     ~select(Annotation.id).where(Annotation.annotator_id == Annotator.id).exists(),
                 ))
+        self.annotation_changes = AnnotationChanges(removed=frozenset(uuids))
 
     def _prepare(self, session: Session) -> list[dict]:
         self.result = AddResult()
@@ -208,10 +225,12 @@ class DeleteAnnotations(Command):
             self._rows = [dict(row) for row in found]
             self.affected_articles = {row["article_id"] for row in self._rows}
             session.execute(delete(Annotation).where(Annotation.uuid.in_(self.uuids)))
+        self.annotation_changes = AnnotationChanges(removed=frozenset(self.uuids))
 
     def undo(self, db: Database) -> None:
         with db.transaction() as session:
             session.execute(insert(Annotation), self._rows)
+        self.annotation_changes = AnnotationChanges(added=frozenset(row["uuid"] for row in self._rows))
 
 
 class UpdateAnnotation(Command):
@@ -240,10 +259,12 @@ class UpdateAnnotation(Command):
                 self._before = before
             self._apply(session, self._after)
             self.affected_articles = {annotation.article_id}
+        self.annotation_changes = AnnotationChanges(updated=frozenset({self.uuid}))
 
     def undo(self, db: Database) -> None:
         with db.transaction() as session:
             self._apply(session, self._before)
+        self.annotation_changes = AnnotationChanges(updated=frozenset({self.uuid}))
 
     def _compute_after(self, session: Session, annotation: Annotation, before: dict) -> dict:
         after = dict(before)

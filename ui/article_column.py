@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 from collections import Counter
+from operator import attrgetter
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from annotator import queries
-from annotator.commands import AddAnnotations, AnnotationSpec
+from annotator.commands import AddAnnotations, AnnotationChanges, AnnotationSpec
 from annotator.errors import NotFoundError
 
 from .article_view import ArticleView
 from .controller import AppController
-from .highlighter import blend
+from .highlighter import blend, paused_gc
 from .selection_bar import SelectionBar
 
 MIN_WIDTH = 240
+# More added, removed or updated annotations than this at once are found by comparing with the stored rows.
+MAX_INCREMENTAL = 2000
+
+
+def _stats_of(annotations: list[queries.AnnotationInfo]) -> tuple[int, int]:
+    """(how many, highest id): what ``queries.annotation_stats`` would say about exactly these rows."""
+    return len(annotations), max(map(attrgetter("id"), annotations), default=0)
 
 
 class ElidedLabel(QLabel):
@@ -185,43 +193,63 @@ class ArticleColumn(QWidget):
     def reload(self) -> None:
         """Load the article, its annotations and the tags afresh."""
         tags = self.controller.tags()
-        try:
-            with self.controller.read() as session:
-                article = queries.get_article(session, self.article_id)
-                self.text = article.text
-                self._set_header(article.title, article.outlet, article.published)
-                annotations = queries.annotations_for_article(session, self.article_id)
-                self._known = queries.annotation_stats(session, self.article_id)
-        except NotFoundError:
-            self.text = ""
-            self._set_header("(article no longer exists)", "", None)
-            annotations = []
-        self.view.set_article(self.article_id, self.text, annotations, tags)
+        with paused_gc():
+            try:
+                with self.controller.read() as session:
+                    article = queries.get_article(session, self.article_id)
+                    self.text = article.text
+                    self._set_header(article.title, article.outlet, article.published)
+                    annotations = queries.annotations_for_article(session, self.article_id)
+            except NotFoundError:
+                self.text = ""
+                self._set_header("(article no longer exists)", "", None)
+                annotations = []
+            self._known = _stats_of(annotations)
+            self.view.set_article(self.article_id, self.text, annotations, tags)
         self.selection_bar.set_tags(tags)
         self._update_counts()
 
     def reload_annotations(self, full: bool = False) -> None:
         """Bring the highlights up to date; after a plain add or delete only the new or gone rows are read."""
         with self.controller.read() as session:
-            count, max_id = queries.annotation_stats(session, self.article_id)
             if not full and self._known is not None:
+                count, max_id = queries.annotation_stats(session, self.article_id)
                 known_count, known_max = self._known
                 added = queries.annotations_after(session, self.article_id, known_max) if max_id > known_max else []
                 if count == known_count + len(added) and added:
-                    self._apply(added, [], (count, max_id))
+                    self._apply(added, [])
                     return
                 if count < known_count + len(added):
                     present = set(queries.annotation_ids(session, self.article_id))
                     gone = [a.uuid for a in self.view.annotations() if a.id not in present]
                     if count == known_count + len(added) - len(gone):
-                        self._apply(added, gone, (count, max_id))
+                        self._apply(added, gone)
                         return
-            annotations = queries.annotations_for_article(session, self.article_id)
-        self._known = (count, max_id)
-        self.view.set_annotations(annotations)
+            with paused_gc():
+                annotations = queries.annotations_for_article(session, self.article_id)
+        self._known = _stats_of(annotations)
+        with paused_gc():
+            self.view.set_annotations(annotations)
         self._update_counts()
 
-    def _apply(self, added: list[queries.AnnotationInfo], gone: list[str], known: tuple[int, int]) -> None:
+    def apply_annotation_changes(self, changes: AnnotationChanges) -> None:
+        """Show exactly these added, removed or updated annotations (UUIDs of other articles are ignored)."""
+        wanted = changes.added | changes.updated
+        if len(wanted) + len(changes.removed) > MAX_INCREMENTAL:
+            self.reload_annotations()  # a big batch: one comparison with the stored rows is cheaper
+            return
+        gone = [uuid for uuid in changes.removed if self.view.annotation(uuid) is not None]
+        fetched: list[queries.AnnotationInfo] = []
+        if wanted:
+            with self.controller.read() as session:
+                fetched = queries.annotations_for_article(session, self.article_id, uuids=wanted)
+        # An updated annotation shown here but no longer stored with this article has gone.
+        found = {ann.uuid for ann in fetched}
+        gone += [uuid for uuid in changes.updated - found if self.view.annotation(uuid) is not None]
+        if fetched or gone:
+            self._apply(fetched, gone)
+
+    def _apply(self, added: list[queries.AnnotationInfo], gone: list[str]) -> None:
         hidden = self.view.hidden_annotators()
         for ann in [self.view.annotation(uuid) for uuid in gone] + [self.view.annotation(a.uuid) for a in added]:
             if ann is not None and ann.annotator not in hidden:
@@ -229,8 +257,9 @@ class ArticleColumn(QWidget):
         for ann in added:
             if ann.annotator not in hidden:
                 self._counts[ann.tag] += 1
-        self._known = known
         self.view.apply_changes(added, gone)
+        known_max = self._known[1] if self._known is not None else 0
+        self._known = (self.view.annotation_count(), max([known_max, *(ann.id for ann in added)]))
         self._show_counts()
 
     def _set_header(self, title: str, outlet: str, published: str | None) -> None:
@@ -239,7 +268,7 @@ class ArticleColumn(QWidget):
         self.meta_label.set_full_text(" · ".join(part for part in (outlet, published or "") if part))
 
     def _update_counts(self) -> None:
-        self._counts = Counter(ann.tag for ann in self.view.visible_annotations())
+        self._counts = Counter(map(attrgetter("tag"), self.view.visible_annotations()))
         self._show_counts()
 
     def _show_counts(self) -> None:
@@ -252,7 +281,11 @@ class ArticleColumn(QWidget):
         if not article_ids:
             self.reload_annotations(full=True)  # "everything may have changed"
         elif self.article_id in article_ids:
-            self.reload_annotations()
+            changes = getattr(article_ids, "annotations", None)  # which ones, when the command said
+            if changes is None:
+                self.reload_annotations()
+            else:
+                self.apply_annotation_changes(changes)
 
     def _on_tags_changed(self) -> None:
         tags = self.controller.tags()

@@ -8,6 +8,7 @@ only through ``OffsetMap``.
 from __future__ import annotations
 
 import html
+from operator import attrgetter
 
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -33,6 +34,12 @@ READING_FONTS = ["Charter", "Georgia", "Source Serif 4", "Source Serif Pro", "No
 BASE_POINT_SIZE = 12
 MIN_ZOOM, MAX_ZOOM = -6, 12
 FLASH_MS = 1000
+# Characters from the top of a newly opened article whose highlights are ready for the first
+# paint (a few screens at usual sizes); the rest follow right after it. A paint that would show
+# more completes them first, so no text is ever painted without its highlights.
+EAGER_CHARS = 40_000
+# Re-highlighting more blocks than this at once goes through the whole document in one pass.
+MAX_BLOCK_REHIGHLIGHTS = 300
 
 
 def load_plain_text(target: QPlainTextEdit | QTextDocument, text: str) -> None:
@@ -45,6 +52,12 @@ def load_plain_text(target: QPlainTextEdit | QTextDocument, text: str) -> None:
     QTextCursor(document).deleteChar()
     if isinstance(target, QPlainTextEdit):
         target.setTextCursor(QTextCursor(document))
+
+
+def _by_uuid(annotations: list[AnnotationInfo]) -> dict[str, AnnotationInfo]:
+    if not isinstance(annotations, list | tuple):
+        annotations = list(annotations)
+    return dict(zip(map(attrgetter("uuid"), annotations), annotations, strict=True))
 
 
 class ArticleView(QPlainTextEdit):
@@ -87,6 +100,7 @@ class ArticleView(QPlainTextEdit):
 
         self._highlighter = AnnotationHighlighter(self.document())
         self._highlighter.set_palette(self.palette())
+        self._completion_scheduled = False
         self._flash_timer = QTimer(self, singleShot=True, interval=FLASH_MS)
         self._flash_timer.timeout.connect(lambda: self._set_extra("flash", []))
         self.selectionChanged.connect(self._on_selection_changed)
@@ -107,12 +121,16 @@ class ArticleView(QPlainTextEdit):
         self._offsets = OffsetMap(text)
         self._index = HighlightIndex(text, self._offsets)
         self._colors = {tag.name: tag.color for tag in tags}
-        self._annotations = {a.uuid: a for a in annotations}
+        self._annotations = _by_uuid(annotations)
         self._extra.clear()
         self._last_span = None
-        self._index.build(self._annotations.values(), self._colors, self._hidden)
-        # The index is in place before the text arrives, so the one highlighting pass is the only one.
+        # The highlights of the first screens are in place before the text arrives, so the
+        # highlighting pass of the new text draws them; the rest follow right after the first
+        # paint (or before it, should it show more: see paintEvent).
+        first_blocks = self._index.block_of_cp(min(EAGER_CHARS, len(text))) + 1
+        self._index.build(self._annotations.values(), self._colors, self._hidden, first_blocks=first_blocks)
         self._highlighter.replace_segments(self._index.segments)
+        self._highlighter.set_blocks(self._index.block_starts_cp, len(text))
         load_plain_text(self, text)
         self._update_extra_selections()
 
@@ -123,7 +141,7 @@ class ArticleView(QPlainTextEdit):
 
     def set_annotations(self, annotations: list[AnnotationInfo]) -> None:
         """All of the article's annotations afresh (re-highlights only the blocks that changed)."""
-        self._annotations = {a.uuid: a for a in annotations}
+        self._annotations = _by_uuid(annotations)
         self._reindex()
 
     def apply_changes(self, changed: list[AnnotationInfo], removed: list[str] = ()) -> None:
@@ -141,6 +159,10 @@ class ArticleView(QPlainTextEdit):
     def annotation(self, uuid: str) -> AnnotationInfo | None:
         return self._annotations.get(uuid)
 
+    def annotation_count(self) -> int:
+        """How many annotations the view holds, hidden annotators' ones included."""
+        return len(self._annotations)
+
     def set_hidden_annotators(self, names: set[str]) -> None:
         names = set(names)
         if names != self._hidden:
@@ -155,7 +177,31 @@ class ArticleView(QPlainTextEdit):
         self._index.build(self._annotations.values(), self._colors, self._hidden)
         self._highlighter.set_segments(self._index.segments, full=full)
 
+    def complete_highlights(self) -> None:
+        """Highlight the blocks left for after the first paint (nothing when all are done)."""
+        self._completion_scheduled = False
+        blocks = self._index.complete()
+        if len(blocks) > MAX_BLOCK_REHIGHLIGHTS:
+            self._highlighter.rehighlight()
+        elif blocks:
+            self._highlighter.rehighlight_blocks(blocks)
+
+    def _last_visible_block(self) -> int:
+        viewport = self.viewport()
+        return self.cursorForPosition(QPoint(viewport.width() - 1, viewport.height() - 1)).blockNumber()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if self._index.pending:
+            if self._last_visible_block() >= self._index.pending_from:
+                self.complete_highlights()  # never paint text whose highlights are not there yet
+            elif not self._completion_scheduled:
+                self._completion_scheduled = True
+                QTimer.singleShot(0, self.complete_highlights)
+        super().paintEvent(event)
+
     def visible_annotations(self) -> list[AnnotationInfo]:
+        if not self._hidden:
+            return list(self._annotations.values())
         return [a for a in self._annotations.values() if a.annotator not in self._hidden]
 
     def annotations_at(self, cp: int) -> list[AnnotationInfo]:

@@ -15,9 +15,22 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from annotator import queries
-from annotator.commands import Command
+from annotator.commands import AnnotationChanges, Command
 from annotator.db import Database
-from annotator.errors import AnnotatorError
+from annotator.errors import AnnotatorError, DatabaseBusyError, DatabaseWriteError
+
+
+class ArticleIds(set):
+    """The ``annotationsChanged`` payload: a set of article ids, as it always was, plus ``annotations``.
+
+    ``annotations`` says exactly which annotations (by UUID) were added, removed or updated, when
+    the command knew; None means unknown, and listeners work it out themselves. An empty set
+    still means "everything may have changed".
+    """
+
+    def __init__(self, ids=(), annotations: AnnotationChanges | None = None):
+        super().__init__(ids)
+        self.annotations = annotations
 
 
 class _UndoableCommand(QUndoCommand):
@@ -40,14 +53,18 @@ class _UndoableCommand(QUndoCommand):
 
 
 class AppController(QObject):
-    # Article ids whose annotations changed (an empty set means "reload everything").
+    # Article ids whose annotations changed (an empty set means "reload everything"); an
+    # ArticleIds, whose ``annotations`` tells which annotations changed when that is known.
     annotationsChanged = Signal(object)
     articlesChanged = Signal()
     tagsChanged = Signal()
     # Something was written: the status bar shows a quiet "Saved".
     saved = Signal(str)
-    # A user-facing failure: (title, message). The main window shows a dialog.
+    # A user-facing refusal: (title, message). The main window shows a dialog.
     failed = Signal(str, str)
+    # A change that could not be saved (file read-only, disk full, file gone, busy):
+    # (title, message, retry or None). The window offers Retry and Save a Copy Elsewhere.
+    saveFailed = Signal(str, str, object)
     # The analyst's name changed.
     analystChanged = Signal(str)
 
@@ -69,7 +86,7 @@ class AppController(QObject):
 
         False if it was refused (the failed signal says why) or changed nothing (cancelled, all duplicates).
         """
-        if not self._apply(command, command.do):
+        if not self._apply(command, command.do, retry=lambda: self.run(command)):
             return False
         if command.changed_nothing:
             return False
@@ -96,9 +113,12 @@ class AppController(QObject):
         self.articlesChanged.emit()
         self.annotationsChanged.emit(set())
 
-    def _apply(self, command: Command, action) -> bool:
+    def _apply(self, command: Command, action, retry=None) -> bool:
         try:
             action(self.db)
+        except (DatabaseWriteError, DatabaseBusyError) as exc:
+            self.saveFailed.emit(command.label or "Change not saved", str(exc), retry)
+            return False
         except AnnotatorError as exc:
             self.failed.emit(command.label or "Change refused", str(exc))
             return False
@@ -114,4 +134,5 @@ class AppController(QObject):
         if "articles" in command.touches:
             self.articlesChanged.emit()
         if "annotations" in command.touches:
-            self.annotationsChanged.emit(set(command.affected_articles))
+            changes = getattr(command, "annotation_changes", None)
+            self.annotationsChanged.emit(ArticleIds(command.affected_articles, changes))

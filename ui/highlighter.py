@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import gc
 import re
-from bisect import bisect_right
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from operator import itemgetter
 
-from PySide6.QtGui import QColor, QPalette, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+from PySide6.QtGui import QColor, QPalette, QSyntaxHighlighter, QTextBlock, QTextCharFormat, QTextDocument
 
 from annotator.queries import AnnotationInfo
 
@@ -25,6 +27,19 @@ BLOCK_SEPARATORS = re.compile("[\n\r\u2029\ufdd0\ufdd1]")
 
 # A segment's look: (sorted tag colours covering it, colour of the innermost one).
 FormatKey = tuple[tuple[str, ...], str]
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: while tens of thousands of small tuples are made
+    (rows, index entries), the collector would otherwise rescan all of them over and over."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def is_dark(base: QColor) -> bool:
@@ -85,8 +100,10 @@ class HighlightIndex:
         if offsets.is_identity:
             self.block_starts_qt = self.block_starts_cp
         else:
-            self.block_starts_qt = [offsets.to_qt(cp) for cp in self.block_starts_cp]
+            astral = offsets.astral_starts
+            self.block_starts_qt = [cp + bisect_left(astral, cp) for cp in self.block_starts_cp]
         self.segments: dict[int, list[tuple[int, int, FormatKey]]] = {}
+        self.pending_from: int | None = None  # the first block whose segments may still be missing
         self.annotations: dict[int, list[AnnotationInfo]] = {}
         self._pieces: dict[int, list[tuple[int, int, AnnotationInfo]]] = {}
         self.colors: dict[str, str] = {}
@@ -103,20 +120,45 @@ class HighlightIndex:
         starts = self.block_starts_qt
         return starts[block + 1] - 1 if block + 1 < len(starts) else self.offsets.qt_length
 
-    def build(self, annotations: Iterable[AnnotationInfo], colors: dict[str, str], hidden: set[str]) -> None:
-        """Index every annotation afresh (hidden annotators' ones are left out)."""
+    def build(self, annotations: Iterable[AnnotationInfo], colors: dict[str, str], hidden: set[str],
+              first_blocks: int | None = None) -> None:
+        """Index every annotation afresh (hidden annotators' ones are left out).
+
+        With ``first_blocks``, only blocks before that one get their segments now; ``complete``
+        does the rest (``pending`` says whether some are left). Hit-testing is complete either way.
+        """
         self.colors, self.hidden = dict(colors), set(hidden)
         self._pieces = {}
         self.annotations = {}
-        # Tens of thousands of small tuples: the cyclic GC would otherwise rescan them over and over.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        self.pending_from = None
+        with paused_gc():
             self._place_all(annotations)
-            self.segments = {block: _segments(items, self.colors) for block, items in self._pieces.items()}
-        finally:
-            if enabled:
-                gc.enable()
+            pieces, colors = self._pieces, self.colors
+            if first_blocks is None:
+                self.segments = {block: _segments(items, colors) for block, items in pieces.items()}
+            else:
+                self.segments = {block: _segments(items, colors) for block, items in pieces.items()
+                                 if block < first_blocks}
+                if len(self.segments) < len(pieces):
+                    self.pending_from = first_blocks
+
+    @property
+    def pending(self) -> bool:
+        """Whether some blocks still wait for their segments (see ``build``)."""
+        return self.pending_from is not None
+
+    def complete(self) -> list[int]:
+        """Segment the blocks ``build`` left for later; returns them."""
+        if self.pending_from is None:
+            return []
+        done = []
+        with paused_gc():
+            for block, items in self._pieces.items():
+                if block >= self.pending_from and block not in self.segments:
+                    self.segments[block] = _segments(items, self.colors)
+                    done.append(block)
+        self.pending_from = None
+        return done
 
     def add(self, annotations: Iterable[AnnotationInfo]) -> set[int]:
         """Index a few more annotations; returns the blocks whose highlights changed."""
@@ -161,22 +203,38 @@ class HighlightIndex:
 
     def _place_all(self, annotations: Iterable[AnnotationInfo]) -> None:
         """``_place`` for many annotations, with the common one-block case inlined (this loop runs 50,000 times)."""
-        starts, to_qt, hidden, limit = self.block_starts_qt, self.offsets.to_qt, self.hidden, self.offsets.length
+        starts, hidden, limit = self.block_starts_qt, self.hidden, self.offsets.length
+        astral = self.offsets.astral_starts  # OffsetMap.to_qt, inlined
         last_block = len(starts) - 1
+        qt_length = self.offsets.qt_length
         by_block, pieces = self.annotations, self._pieces
         for ann in annotations:
             start, end = ann.start, ann.end
-            if ann.annotator in hidden or start >= end or start < 0 or end > limit:
+            if start >= end or start < 0 or end > limit or ann.annotator in hidden:
                 continue
-            qs, qe = to_qt(start), to_qt(end)
+            if astral:
+                qs, qe = start + bisect_left(astral, start), end + bisect_left(astral, end)
+            else:
+                qs, qe = start, end
             block = bisect_right(starts, qs) - 1
             begin = starts[block]
-            block_end = starts[block + 1] - 1 if block < last_block else self.offsets.qt_length
-            if qe <= block_end:
-                by_block.setdefault(block, []).append(ann)
-                pieces.setdefault(block, []).append((qs - begin, qe - begin, ann))
-            else:
-                self._place(ann)
+            if qe <= (starts[block + 1] - 1 if block < last_block else qt_length):
+                found = by_block.get(block)
+                if found is None:
+                    by_block[block] = [ann]
+                    pieces[block] = [(qs - begin, qe - begin, ann)]
+                else:
+                    found.append(ann)
+                    pieces.setdefault(block, []).append((qs - begin, qe - begin, ann))
+                continue
+            # Over several blocks: a piece in each (none in an empty block it merely crosses).
+            for number in range(block, bisect_right(starts, qe - 1)):
+                begin = starts[number]
+                block_end = starts[number + 1] - 1 if number < last_block else qt_length
+                by_block.setdefault(number, []).append(ann)
+                s, e = (qs if qs > begin else begin), (qe if qe < block_end else block_end)
+                if s < e:
+                    pieces.setdefault(number, []).append((s - begin, e - begin, ann))
 
     def _place(self, ann: AnnotationInfo) -> set[int]:
         blocks = self._blocks_of(ann)
@@ -198,51 +256,126 @@ class HighlightIndex:
         return found
 
 
+# Shared key objects: equal looks are the same tuple, so comparing and hashing them stays cheap.
+_KEYS: dict[FormatKey, FormatKey] = {}
+_SINGLE_KEYS: dict[str, FormatKey] = {}  # the look of a segment under one annotation, by colour
+
+
+def _single_key(color: str) -> FormatKey:
+    key = _SINGLE_KEYS.get(color)
+    if key is None:
+        key = _SINGLE_KEYS[color] = _shared_key(((color,), color))
+    return key
+
+
+def _shared_key(key: FormatKey) -> FormatKey:
+    return _KEYS.setdefault(key, key)
+
+
 def _segments(items: list[tuple[int, int, AnnotationInfo]], colors: dict[str, str]) -> list[tuple[int, int, FormatKey]]:
-    """Split one block's pieces into elementary segments, each with its look."""
+    """Split one block's pieces into elementary segments, each with its look.
+
+    A segment's look is the sorted colours of every piece covering it and the colour of the
+    innermost (shortest, then latest-starting, then lowest UUID) annotation among them. Touching
+    segments that look the same are merged.
+    """
     if len(items) == 1:
         s, e, ann = items[0]
-        color = colors.get(ann.tag, ann.color)
-        return [(s, e - s, ((color,), color))]
-    events: list[tuple[int, int, int]] = []  # (position, +1 start / -1 end, item number)
-    for number, (s, e, _ann) in enumerate(items):
-        events.append((s, 1, number))
-        events.append((e, -1, number))
-    events.sort(key=lambda ev: (ev[0], ev[1]))
-    active: set[int] = set()
+        return [(s, e - s, _single_key(colors.get(ann.tag, ann.color)))]
+    ordered = sorted(items, key=_FIRST)
+    # The usual case: pieces side by side, none overlapping — each is one segment of its own colour.
+    disjoint = True
+    reach = -1
+    for s, e, _ann in ordered:
+        if s < reach:
+            disjoint = False
+            break
+        reach = e
     out: list[tuple[int, int, FormatKey]] = []
-    previous = 0
-    for position, kind, number in events:
-        if active and position > previous:
-            key = _key([items[n][2] for n in active], colors)
-            if out and out[-1][2] == key and out[-1][0] + out[-1][1] == previous:
-                out[-1] = (out[-1][0], out[-1][1] + position - previous, key)
+    if disjoint:
+        for s, e, ann in ordered:
+            key = _single_key(colors.get(ann.tag, ann.color))
+            if out and out[-1][2] is key and out[-1][0] + out[-1][1] == s:
+                out[-1] = (out[-1][0], e - out[-1][0], key)
+            else:
+                out.append((s, e - s, key))
+        return out
+    # Overlaps: sweep the boundaries left to right with the set of pieces covering each gap.
+    boundaries = sorted({p for s, e, _ann in ordered for p in (s, e)})
+    pieces = [(s, e, colors.get(ann.tag, ann.color), (ann.end - ann.start, -ann.start, ann.uuid))
+              for s, e, ann in ordered]
+    active: list[tuple[int, int, str, tuple]] = []
+    following = 0
+    count = len(pieces)
+    previous = boundaries[0]
+    for position in boundaries[1:]:
+        # Pieces covering [previous, position): started at or before previous, ending after it.
+        if active:
+            active = [p for p in active if p[1] > previous]
+        while following < count and pieces[following][0] <= previous:
+            active.append(pieces[following])
+            following += 1
+        if active:
+            if len(active) == 1:
+                key = _single_key(active[0][2])
+            elif len(active) == 2:
+                a, b = active
+                innermost = a if a[3] < b[3] else b
+                pair = (a[2], b[2]) if a[2] <= b[2] else (b[2], a[2])
+                key = _shared_key((pair, innermost[2]))
+            else:
+                innermost = min(active, key=_rank)
+                key = _shared_key((tuple(sorted([p[2] for p in active])), innermost[2]))
+            if out and out[-1][2] is key and out[-1][0] + out[-1][1] == previous:
+                out[-1] = (out[-1][0], position - out[-1][0], key)
             else:
                 out.append((previous, position - previous, key))
         previous = position
-        if kind > 0:
-            active.add(number)
-        else:
-            active.discard(number)
     return out
 
 
-def _key(anns: list[AnnotationInfo], colors: dict[str, str]) -> FormatKey:
-    def color(a: AnnotationInfo) -> str:
-        return colors.get(a.tag, a.color)
-
-    innermost = min(anns, key=lambda a: (a.end - a.start, -a.start, a.uuid))
-    return tuple(sorted(color(a) for a in anns)), color(innermost)
+_FIRST = itemgetter(0)
+_rank = itemgetter(3)  # a piece's (length, -start, UUID): the innermost annotation has the smallest
 
 
 class AnnotationHighlighter(QSyntaxHighlighter):
-    """Applies a HighlightIndex; each block looks up only its own segments."""
+    """Applies a HighlightIndex; each block looks up only its own segments.
+
+    Qt calls ``highlightBlock`` for every block of a new text, one after the other, so the
+    highlighter counts blocks itself instead of asking Qt for each block's number: every pass
+    starts from a block it knows (a contents change, ``rehighlight``, ``rehighlightBlock``), and
+    a block whose length is not the expected one is looked up the slow way.
+    """
 
     def __init__(self, document: QTextDocument):
         super().__init__(document)
         self._segments: dict[int, list[tuple[int, int, FormatKey]]] = {}
         self._formats: dict[FormatKey, QTextCharFormat] = {}
         self._base = QColor("#ffffff")
+        self._next_block: int | None = None  # the number of the block highlightBlock expects next
+        self._block_starts: list[int] = []  # code-point starts of the blocks, and the text's length
+        self._length = 0
+        # Our slot must see a contents change before the highlighter's own one highlights it.
+        self.setDocument(None)
+        document.contentsChange.connect(self._on_contents_change)
+        self.setDocument(document)
+
+    def set_blocks(self, block_starts_cp: list[int], length: int) -> None:
+        """Where the blocks of the text about to be shown start (code points), and its length."""
+        self._block_starts, self._length = block_starts_cp, length
+        self._next_block = None
+
+    def _on_contents_change(self, position: int, _removed: int, _added: int) -> None:
+        block = self.document().findBlock(position)
+        self._next_block = block.blockNumber() if block.isValid() else None
+
+    def rehighlight(self) -> None:
+        self._next_block = 0
+        super().rehighlight()
+
+    def rehighlightBlock(self, block: QTextBlock) -> None:  # noqa: N802 (Qt override)
+        self._next_block = block.blockNumber()
+        super().rehighlightBlock(block)
 
     def set_base_color(self, base: QColor) -> None:
         """The palette's base colour the tints are blended with."""
@@ -287,8 +420,22 @@ class AnnotationHighlighter(QSyntaxHighlighter):
             fmt = self._formats[key] = make_format(self._base, key)
         return fmt
 
+    def _current_block_number(self, text: str) -> int:
+        number = self._next_block
+        if number is not None:
+            self._next_block = number + 1
+            starts = self._block_starts
+            if number + 1 < len(starts):
+                if starts[number + 1] - 1 - starts[number] == len(text):
+                    return number
+            elif number + 1 == len(starts) and self._length - starts[number] == len(text):
+                return number
+        number = self.currentBlock().blockNumber()  # lost count: ask Qt, and count on from there
+        self._next_block = number + 1
+        return number
+
     def highlightBlock(self, text: str) -> None:  # noqa: N802 (Qt override)
-        spans = self._segments.get(self.currentBlock().blockNumber())
+        spans = self._segments.get(self._current_block_number(text))
         if spans:
             for start, length, key in spans:
                 self.setFormat(start, length, self.format_for(key))

@@ -188,7 +188,8 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         c = self.controller
-        c.failed.connect(self._on_failed)
+        c.failed.connect(lambda title, message: dialogs.show_error(self, title, message))
+        c.saveFailed.connect(lambda title, message, retry: dialogs.show_write_failure(self, c, title, message, retry))
         c.tagsChanged.connect(self._on_tags_changed)
         self.library.shownArticlesChanged.connect(self.comparison.set_articles)
         self.comparison.columnCloseRequested.connect(self._hide_article)
@@ -207,15 +208,6 @@ class MainWindow(QMainWindow):
         self._build_toolbars()
 
     # -- slots ------------------------------------------------------------------
-    def _on_failed(self, title: str, message: str, retry=None) -> None:
-        # A change that could not be saved (DatabaseWriteError / DatabaseBusyError) gets the dialog that offers
-        # Retry and Save a Copy Elsewhere; it is recognised by the core's wording (dialogs.write_failure,
-        # SAVE_FAILURE_MARKERS), since failed carries only text. Every other refusal is a plain error box.
-        if dialogs.is_save_failure(message):
-            dialogs.show_write_failure(self, self.controller, title, message, retry)
-        else:
-            dialogs.show_error(self, title, message)
-
     def _hide_article(self, article_id: int) -> None:
         self.library.set_shown([i for i in self.library.shown_ids() if i != article_id])
 

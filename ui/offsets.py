@@ -29,6 +29,11 @@ class OffsetMap:
         self.qt_length = self.length + len(self._astral_cp)
 
     @property
+    def astral_starts(self) -> list[int]:
+        """Sorted code-point indexes of the astral characters (``to_qt(cp)`` is ``cp`` plus how many lie before it)."""
+        return self._astral_cp
+
+    @property
     def is_identity(self) -> bool:
         """True when code points and Qt positions coincide (no astral characters)."""
         return not self._astral_cp

@@ -23,8 +23,7 @@ from annotator import queries
 from annotator.commands import AddAnnotations, AnnotationSpec
 from annotator.errors import DatabaseBusyError, DatabaseWriteError
 from tests.e2e.conftest import drag_select
-from ui.dialogs import write_failure
-from ui.dialogs.write_failure import CLOSE, RETRY, SAVE_COPY, WriteFailureDialog, is_save_failure
+from ui.dialogs.write_failure import CLOSE, GENERAL_ADVICE, RETRY, SAVE_COPY, WriteFailureDialog, advice_for
 
 
 class Failures:
@@ -33,12 +32,15 @@ class Failures:
     def __init__(self):
         self.shown: list[dict] = []
         self.answer = CLOSE
+        self.before_answer = lambda: None  # what the analyst does meanwhile (e.g. closes the other program)
 
     def exec(self, box: WriteFailureDialog) -> int:
         buttons = [button.text() for button in box.buttons()]
         self.shown.append({"title": box.windowTitle(), "text": box.text(), "advice": box.informativeText(),
                            "details": box.detailedText(), "buttons": buttons})
+        self.before_answer()
         button = {RETRY: box.retry_button, SAVE_COPY: box.save_copy_button, CLOSE: box.close_button}[self.answer]
+        self.answer, self.before_answer = CLOSE, lambda: None  # a second dialog (if any) is closed
         button.click()  # as the analyst would: QMessageBox records it as clickedButton()
         return 0
 
@@ -184,7 +186,7 @@ def test_disk_full_shows_the_dialog_and_a_copy_elsewhere_holds_everything_saved(
     assert "the disk is full; this change was not saved." in failure["text"]
     assert sample_db.path.name in failure["text"]
     assert "safe" in failure["advice"] and "Free some space" in failure["advice"]
-    assert sorted(failure["buttons"]) == ["Close", "Save a Copy Elsewhere…"], "no Retry: the controller gives no command"
+    assert sorted(failure["buttons"]) == ["Close", "Retry", "Save a Copy Elsewhere…"]
     assert_no_traceback(failure)
     [copy] = save_as
     assert copy.is_file()
@@ -294,25 +296,21 @@ def test_busy_file_shows_the_dialog_and_retry_saves_once_the_other_program_lets_
     span = words(window.comparison.column_for(1).view.text)[2]
     command = AddAnnotations([AnnotationSpec(1, *span, "evidence")], controller.analyst)
 
-    assert controller.run(command) is False
+    # The analyst closes the other program while the dialog is up, then presses Retry.
+    failures.answer = RETRY
+    failures.before_answer = lambda: write_lock_held.execute("ROLLBACK")
+    controller.run(command)
+
     [failure] = failures.shown
     assert "is busy in another program" in failure["text"] and "close it, then try again" in failure["advice"]
+    assert sorted(failure["buttons"]) == ["Close", "Retry", "Save a Copy Elsewhere…"]
     assert_no_traceback(failure)
-    assert controller.undo_stack.count() == 0
-
-    # With the command in hand (the controller change proposed in docs/RELIABILITY.md), Retry runs it again.
-    write_lock_held.execute("ROLLBACK")
-    failures.answer = RETRY
-    choice = write_failure.show_write_failure(window, controller, "Tag as evidence", failure["text"],
-                                              retry=lambda: controller.run(command))
-    assert choice == RETRY
-    assert sorted(failures.shown[-1]["buttons"]) == ["Close", "Retry", "Save a Copy Elsewhere…"]
     assert uuids_in_db(window) == set(command.result.added) and len(command.result.added) == 1
     assert controller.undo_stack.count() == 1
 
 
-def test_the_markers_recognise_every_save_failure_the_core_raises(sample_db, monkeypatch):
-    """The coupling in ui/dialogs/write_failure.py: the core's real messages must match SAVE_FAILURE_MARKERS."""
+def test_every_save_failure_the_core_raises_gets_specific_advice(sample_db, monkeypatch):
+    """The dialog's advice is chosen from the core's wording: each real failure must get its own."""
     def attempt() -> Exception:
         command = AddAnnotations([AnnotationSpec(1, 0, 4, "context")], "alice")
         with pytest.raises((DatabaseWriteError, DatabaseBusyError)) as caught:
@@ -352,8 +350,7 @@ def test_the_markers_recognise_every_save_failure_the_core_raises(sample_db, mon
 
     messages = [str(exc) for exc in raised]
     assert [type(exc).__name__ for exc in raised] == ["DatabaseWriteError", "DatabaseWriteError", "DatabaseBusyError"]
-    assert all(is_save_failure(message) for message in messages), messages
-    assert not is_save_failure("the span 5–3 is empty; select some text")
+    assert all(advice_for(message) != GENERAL_ADVICE for message in messages), messages
 
 
 def queries_text(db, article_id: int) -> str:

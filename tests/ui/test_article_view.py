@@ -410,3 +410,100 @@ def test_incremental_reloads_match_a_full_reload(qtbot, db, add_article, tag_spa
     assert column.chips.counts() == {"allegation": 1, "evidence": 1, "context": 1}
     column.view.set_hidden_annotators({"bob"})
     assert column.chips.counts() == {"allegation": 1, "evidence": 1}
+
+
+def test_edits_undo_and_redo_update_only_what_changed(qtbot, db, add_article, tag_span, controller, monkeypatch):
+    from annotator.commands import UpdateAnnotation
+
+    text = "Alpha beta gamma.\nDelta epsilon zeta eta.\nTheta iota kappa."
+    article = add_article(text)
+    other = add_article("Somewhere else entirely.")
+    first = tag_span(article, 0, 10, "context", annotator="bob")
+    column = ArticleColumn(controller, article)
+    qtbot.addWidget(column)
+
+    def no_full_reload(*_args, **_kwargs):
+        raise AssertionError("a command with known changes must not reload the whole article")
+
+    monkeypatch.setattr(column.view, "set_annotations", no_full_reload)
+    monkeypatch.setattr(queries, "annotation_stats", no_full_reload)
+    run, stack = controller.run, controller.undo_stack
+    s = text.index("epsilon")
+    add = AddAnnotations([AnnotationSpec(article, s, s + 7, "allegation"),
+                          AnnotationSpec(other, 0, 9, "denial")], "alice")
+    assert run(add)
+    (added,) = [u for u in add.result.added if column.view.annotation(u) is not None]
+    assert run(UpdateAnnotation(added, tag="evidence"))
+    assert run(UpdateAnnotation(added, note="checked"))
+    assert run(UpdateAnnotation(added, start=text.index("Delta"), end=s + 7))
+    assert run(UpdateAnnotation(first, start=text.index("beta"), end=text.index("gamma") + 5))
+    assert column.view.annotation(added).note == "checked"
+    assert column.view.annotation(added).tag == "evidence"
+    assert [a.uuid for a in column.view.annotations_at(text.index("Delta"))] == [added]
+    assert column.view.annotations_at(0) == []
+    stack.undo()
+    stack.undo()
+    assert column.view.annotations_at(text.index("Delta")) == []
+    assert [a.uuid for a in column.view.annotations_at(0)] == [first]
+    stack.redo()
+    assert run(DeleteAnnotations([first]))
+    stack.undo()
+    stack.redo()
+
+    def formats(view):
+        return [[(r.start, r.length, r.format.background().color().name(), r.format.fontUnderline())
+                 for r in view.document().findBlockByNumber(n).layout().formats()] for n in range(3)]
+
+    fresh = ArticleView()
+    qtbot.addWidget(fresh)
+    with controller.read() as session:
+        stored = queries.annotations_for_article(session, article)
+        fresh.set_article(article, text, stored, controller.tags())
+    assert formats(column.view) == formats(fresh)
+    assert sorted(column.view.annotations(), key=lambda a: a.uuid) == sorted(stored, key=lambda a: a.uuid)
+    assert column.chips.counts() == {"evidence": 1}
+    tip = column.view.tooltip_text(column.view.annotations_at(text.index("Delta")))
+    assert "evidence" in tip and "alice" in tip and "checked" in tip
+
+
+def test_changes_without_details_still_reload(qtbot, db, add_article, tag_span, controller):
+    text = "One two three four five."
+    article = add_article(text)
+    column = ArticleColumn(controller, article)
+    qtbot.addWidget(column)
+    uuid = tag_span(article, 4, 7, "denial")  # written behind the controller's back
+    controller.annotationsChanged.emit({article})  # a plain set: which annotations is unknown
+    assert [a.uuid for a in column.view.annotations_at(5)] == [uuid]
+    controller.annotationsChanged.emit({article + 1})  # another article: nothing to do here
+    assert column.chips.counts() == {"denial": 1}
+    DeleteAnnotations([uuid]).do(controller.db)
+    controller.notify_external_change()  # an empty set: everything may have changed
+    assert column.view.annotations_at(5) == []
+    assert column.chips.counts() == {}
+
+
+def test_annotation_info_reads_stored_timestamps_as_aware_datetimes():
+    raw = AnnotationInfo(1, "u", 1, 0, 4, "denial", "#0072b2", "", "alice",
+                         "2024-05-01 12:30:00.000000", "2024-05-01 12:30:00.000000")
+    made = ann("u", 0, 4, "denial")
+    assert raw.created_at == NOW and raw.updated_at == NOW and raw.created_at.tzinfo is not None
+    assert raw == AnnotationInfo(1, "u", 1, 0, 4, "denial", "#0072b2", "", "alice", NOW, NOW)
+    assert hash(raw) == hash(AnnotationInfo(1, "u", 1, 0, 4, "denial", "#0072b2", "", "alice", NOW, NOW))
+    assert raw != made and made._replace(id=1) == raw
+    assert "created_at=datetime.datetime(2024, 5, 1, 12, 30" in repr(raw)
+
+
+def test_far_highlights_are_there_whenever_they_are_painted(qtbot, view):
+    line = "Some words on a line of text here.\n"
+    text = line * 4000
+    annotations = [ann(str(i), i * len(line), i * len(line) + 4, ("allegation", "denial")[i % 2]) for i in range(0, 4000, 3)]
+    show(view, text, annotations)
+    far = 3999
+    assert layout_ranges(view, 0)
+    view.verticalScrollBar().setValue(view.verticalScrollBar().maximum())  # straight to the end
+    view.viewport().grab()
+    assert [(s, n) for s, n, _f in layout_ranges(view, far - 3)] == [(0, 4)]
+    qtbot.waitUntil(lambda: all(layout_ranges(view, n) for n in range(0, 4000, 3)), timeout=3000)
+    assert not any(layout_ranges(view, n) for n in range(1, 4000, 3))
+    view.set_hidden_annotators({"alice"})
+    assert not layout_ranges(view, far - 3)

@@ -8,7 +8,7 @@ from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QPlainTextEdit
 
 from ui.article_view import ArticleView, load_plain_text
-from ui.highlighter import HighlightIndex
+from ui.highlighter import AnnotationHighlighter, HighlightIndex
 from ui.offsets import OffsetMap
 
 PIECES = [
@@ -106,3 +106,54 @@ def test_block_index_matches_the_document(qapp, text):
         positions.append(block.position())
         block = block.next()
     assert index.block_starts_qt == positions
+
+
+class _CheckedHighlighter(AnnotationHighlighter):
+    """Records, for every block Qt highlights, the number counted and the number Qt reports."""
+
+    def __init__(self, document):
+        super().__init__(document)
+        self.seen: list[tuple[int, int]] = []
+        self.asked = 0  # how often the count was lost and Qt had to be asked
+
+    def currentBlock(self):  # noqa: N802 (Qt override)
+        self.asked += 1
+        return super().currentBlock()
+
+    def highlightBlock(self, text):  # noqa: N802 (Qt override)
+        self.seen.append((self._current_block_number(text), super().currentBlock().blockNumber()))
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts)
+@example("\ufeff\n😀\u2029x")
+@example("a\n\nb\r\nc\u2028d\ufdd0e")
+def test_the_highlighter_counts_blocks_like_qt(qapp, text):
+    widget = QPlainTextEdit()
+    document = widget.document()
+    highlighter = _CheckedHighlighter(document)
+    highlighter.set_blocks(HighlightIndex(text, OffsetMap(text)).block_starts_cp, len(text))
+    load_plain_text(widget, text)
+    highlighter.rehighlight()
+    block = document.lastBlock()
+    highlighter.rehighlightBlock(block)
+    highlighter.rehighlightBlock(document.firstBlock())
+    assert highlighter.seen
+    assert all(counted == actual for counted, actual in highlighter.seen)
+    widget.deleteLater()
+
+
+def test_the_highlighter_keeps_count_without_asking_qt(qapp):
+    text = "one\ntwo 😀\n\nfour\u2029five\rsix\u2028seven"
+    widget = QPlainTextEdit()
+    document = widget.document()
+    highlighter = _CheckedHighlighter(document)
+    highlighter.set_blocks(HighlightIndex(text, OffsetMap(text)).block_starts_cp, len(text))
+    load_plain_text(widget, text)
+    highlighter.rehighlightBlock(document.findBlockByNumber(3))
+    # (QPlainTextEdit clears the document first, which highlights the empty block 0 once.)
+    assert [actual for _counted, actual in highlighter.seen][-document.blockCount() - 1:] == [
+        *range(document.blockCount()), 3]
+    assert all(counted == actual for counted, actual in highlighter.seen)
+    assert highlighter.asked <= 1  # only for the cleared document's empty block
+    widget.deleteLater()

@@ -7,11 +7,11 @@ from .import_dialog import choose_import_folder, choose_import_paths, import_art
 from .merge_dialog import MergePreviewDialog, load_teammate_database, share_my_database
 from .progress import CANCELLED, run_with_progress
 from .tag_manager import TagManagerDialog
-from .write_failure import WriteFailureDialog, is_save_failure, save_copy_elsewhere, show_write_failure
+from .write_failure import WriteFailureDialog, save_copy_elsewhere, show_write_failure
 
 __all__ = [
     "CANCELLED", "AnalystDialog", "ExportDialog", "MergePreviewDialog", "TagManagerDialog", "WriteFailureDialog",
     "ask_analyst_name", "choose_import_folder", "choose_import_paths", "export_annotations", "import_articles",
-    "install_excepthook", "is_save_failure", "load_teammate_database", "run_with_progress", "save_copy_elsewhere",
+    "install_excepthook", "load_teammate_database", "run_with_progress", "save_copy_elsewhere",
     "share_my_database", "show_error", "show_write_failure",
 ]

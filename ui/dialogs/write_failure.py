@@ -1,15 +1,10 @@
 """When a change cannot be saved: say what happened, keep what the app has, offer what to do.
 
-The controller reports every refused command as ``failed(title, message)`` with the core's
-one-line message. A *save* failure — ``DatabaseWriteError`` (the file turned read-only, the disk
-is full, the file was deleted or moved) or ``DatabaseBusyError`` (another program holds the file)
-— gets this dialog instead of the plain error box: the core's message, what is still safe, and
-the buttons Retry (when the caller can re-run the command), Save a Copy Elsewhere… and Close.
-
-The failed signal carries no exception type, so save failures are recognised by the core's
-wording (``SAVE_FAILURE_MARKERS``, copied from ``annotator/db.py``). That is a coupling: if the
-wording there changes, change the markers too. ``tests/e2e/test_faults.py`` produces each of these
-errors for real and checks that the markers still recognise them.
+The controller reports a *save* failure — ``DatabaseWriteError`` (the file turned read-only, the
+disk is full, the file was deleted or moved) or ``DatabaseBusyError`` (another program holds the
+file) — as ``saveFailed(title, message, retry)``, and the main window shows this dialog: the
+core's message, what is still safe, and Retry (when the command can be run again), Save a Copy
+Elsewhere… and Close. Other refusals get the plain error box.
 """
 
 from __future__ import annotations
@@ -26,12 +21,6 @@ from annotator.errors import AnnotatorError
 
 from .errors import show_error, widen
 
-# Phrases only the core's save failures use (annotator/db.py, Database.transaction and make_engine).
-SAVE_FAILURE_MARKERS = (
-    "this change was not saved",  # DatabaseWriteError: read-only, disk full, deleted or moved while open
-    "is busy in another program",  # DatabaseBusyError from Database.transaction
-    "is locked by another program",  # DatabaseBusyError from the connect hook in make_engine
-)
 COPY_FILTER = "Annotation databases (*.db *.sqlite *.annotations);;All files (*)"
 
 RETRY, SAVE_COPY, CLOSE = "retry", "save_copy", "close"
@@ -47,22 +36,16 @@ _ADVICE = (
     ("another program", "Everything saved before this change is safe. Another program (for example a database "
                         "browser) is using the file: close it, then try again."),
 )
-_GENERAL_ADVICE = "Everything saved before this change is safe. Try again, or save a copy elsewhere."
+GENERAL_ADVICE = "Everything saved before this change is safe. Try again, or save a copy elsewhere."
 
 
 class IncompleteCopyError(AnnotatorError):
     """The copy does not hold everything the app shows (it was removed)."""
 
 
-def is_save_failure(message: str) -> bool:
-    """True for the messages of DatabaseWriteError and DatabaseBusyError (see the module docstring)."""
-    lowered = message.lower()
-    return any(marker in lowered for marker in SAVE_FAILURE_MARKERS)
-
-
 def advice_for(message: str) -> str:
     lowered = message.lower()
-    return next((advice for key, advice in _ADVICE if key in lowered), _GENERAL_ADVICE)
+    return next((advice for key, advice in _ADVICE if key in lowered), GENERAL_ADVICE)
 
 
 class WriteFailureDialog(QMessageBox):
@@ -101,7 +84,7 @@ def show_write_failure(parent: QWidget | None, controller, title: str, message: 
 
     ``retry`` runs the failed command again (e.g. ``lambda: controller.run(command)``); without it
     there is no Retry button. A second failure of the retry shows this dialog again (through the
-    controller's failed signal), never a traceback.
+    controller's saveFailed signal), never a traceback.
     """
     box = WriteFailureDialog(parent, title, message, can_retry=retry is not None)
     box.exec()
