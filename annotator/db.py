@@ -80,6 +80,7 @@ class Database:
         self._reader = sessionmaker(engine, expire_on_commit=False)
         self._writer = sessionmaker(engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
         self._identity = _identity(path)
+        self._watcher: sqlite3.Connection | None = None
 
     @classmethod
     def open(cls, path: str | Path, create: bool = True) -> Database:
@@ -105,7 +106,24 @@ class Database:
         return db
 
     def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher = None
         self.engine.dispose()
+
+    def change_counter(self) -> int | None:
+        """A number that changes whenever anything is committed to the file, by this program or another.
+
+        Compare it before and after to learn whether another window or the command line changed the
+        database (SQLite's ``data_version``, read on a connection of its own). None if unreadable.
+        """
+        try:
+            if self._watcher is None:
+                self._watcher = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+                self._watcher.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            return self._watcher.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:
+            return None
 
     def __enter__(self) -> Database:
         return self

@@ -40,6 +40,7 @@ ACTION_SPECS: dict[str, ActionSpec] = {
     "zoom_in": ActionSpec("Zoom &In", "zoom_in", (Key.ZoomIn, "Ctrl+=")),
     "zoom_out": ActionSpec("Zoom &Out", "zoom_out", (Key.ZoomOut,)),
     "zoom_reset": ActionSpec("&Actual Size", "zoom_reset", ("Ctrl+0",)),
+    "refresh": ActionSpec("&Refresh", "refresh", (Key.Refresh,), "Show changes made in another window or by the CLI"),
     "sync_scroll": ActionSpec("S&ynchronised Scrolling", "sync_scroll", (), "Scroll all columns together", True),
     "manage_tags": ActionSpec("&Manage Tags…", "manage_tags", (), "Rename, recolour, reorder and add tags"),
     "change_analyst": ActionSpec("Change &Analyst Name…", "analyst", (), "Who new annotations are recorded as"),

@@ -74,6 +74,7 @@ class AppController(QObject):
         self.analyst = analyst
         self.undo_stack = QUndoStack(self)
         self._tags: list[queries.TagInfo] | None = None
+        self._seen_version = db.change_counter()
 
     @contextmanager
     def read(self) -> Iterator:
@@ -106,6 +107,15 @@ class AppController(QObject):
         self.analyst = name
         self.analystChanged.emit(name)
 
+    def refresh_if_changed_elsewhere(self) -> bool:
+        """Reload every view if another window or the command line changed the database since we last looked."""
+        version = self.db.change_counter()
+        if version is None or version == self._seen_version:
+            return False
+        self._seen_version = version
+        self.notify_external_change()
+        return True
+
     def notify_external_change(self) -> None:
         """Everything may have changed (a merge, another window): reload all views."""
         self._tags = None
@@ -123,6 +133,7 @@ class AppController(QObject):
             self.failed.emit(command.label or "Change refused", str(exc))
             return False
         if not command.changed_nothing:
+            self._seen_version = self.db.change_counter()  # our own change is not news from elsewhere
             self._announce(command)
             self.saved.emit(command.label)
         return True

@@ -35,6 +35,7 @@ ICONS: dict[str, str] = {
     "database": "mdi6.database-outline",
     "saved": "mdi6.check-circle-outline",
     "close": "mdi6.close",
+    "refresh": "mdi6.refresh",
     "quit": "mdi6.exit-to-app",
     "help": "mdi6.help-circle-outline",
     "shortcuts": "mdi6.keyboard-outline",

@@ -4,7 +4,7 @@ in the panels, the core commands and the dialogs; this module only wires them to
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QVBoxLayout, QWidget
 
@@ -22,6 +22,7 @@ from .library_panel import LibraryPanel
 from .status_bar import StatusBar
 
 MAX_INITIAL_COLUMNS = 6
+WATCH_INTERVAL_MS = 3000
 
 
 class MainWindow(QMainWindow):
@@ -61,6 +62,11 @@ class MainWindow(QMainWindow):
         self._build_toolbars()
         self._connect()
         self._restore_settings()
+        # Another window or the command line may write to the same file: look for their changes now
+        # and then (a cheap counter read), and whenever this window is activated.
+        self._watch = QTimer(self, interval=WATCH_INTERVAL_MS)
+        self._watch.timeout.connect(self.controller.refresh_if_changed_elsewhere)
+        self._watch.start()
 
     # -- assembly -------------------------------------------------------------
     def _dock(self, title: str, key: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -95,6 +101,7 @@ class MainWindow(QMainWindow):
         add("zoom_out", lambda: self.comparison.set_zoom(self.comparison.zoom() - 1))
         add("zoom_reset", lambda: self.comparison.set_zoom(0))
         add("sync_scroll", self.comparison.set_sync_scroll)
+        add("refresh", self.controller.notify_external_change)
         add("manage_tags", lambda: dialogs.TagManagerDialog(self.controller, self).exec())
         add("change_analyst", self._change_analyst)
         add("shortcuts", self.editing.show_shortcuts)
@@ -137,7 +144,7 @@ class MainWindow(QMainWindow):
         tags.addSeparator()
         tags.addAction(a["manage_tags"])
         view = bar.addMenu("&View")
-        self._fill(view, ("zoom_in", "zoom_out", "zoom_reset", None, "sync_scroll", None))
+        self._fill(view, ("zoom_in", "zoom_out", "zoom_reset", None, "sync_scroll", "refresh", None))
         view.addAction(self.library_dock.toggleViewAction())
         view.addAction(self.annotations_dock.toggleViewAction())
         self.annotators_menu = view.addMenu(icon("annotators"), "Show Annotators")
@@ -271,6 +278,11 @@ class MainWindow(QMainWindow):
         self.settings.setValue("view/zoom", self.comparison.zoom())
         self.settings.setValue("view/sync_scroll", "true" if self.actions["sync_scroll"].isChecked() else "false")
         self.settings.setValue(self._shown_key(), [str(i) for i in self.comparison.article_ids()])
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.controller.refresh_if_changed_elsewhere()
+        super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()

@@ -343,3 +343,42 @@ def test_a_wal_beside_the_file_is_never_read(db, tmp_path):
 
     assert report.added_annotations == 3
     assert (tmp_path / "bob.db-wal").read_bytes()[:4] == b"\x37\x7f\x06\x82"
+
+
+def _teammate_with_rows(path, count: int, last_end: int | None = None):
+    """A teammate file whose one long article carries ``count`` annotations by bob, made inside SQLite."""
+    bob = h.make_teammate(path, articles=[("abcd " * (count // 5 + 10), "Long", "")], spans=[])
+    with h.raw(bob) as conn:
+        conn.execute("INSERT INTO annotators (name) VALUES ('bob')")
+        conn.execute("BEGIN")
+        conn.execute(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
+            'INSERT INTO annotations (uuid, article_id, start, "end", tag_id, note, annotator_id, created_at, updated_at) '
+            "SELECT printf('%08x-0000-4000-8000-%012x', i, i), 1, i, i + 3, 1, '', "
+            "(SELECT id FROM annotators LIMIT 1), '2024-05-01 10:00:00.000000', '2024-05-01 10:00:00.000000' FROM n",
+            (count,),
+        )
+        if last_end is not None:
+            conn.execute('UPDATE annotations SET "end" = ? WHERE id = (SELECT max(id) FROM annotations)', (last_end,))
+        conn.execute("COMMIT")
+    return bob
+
+
+def test_a_million_rows_with_one_bad_offset_at_the_end_is_refused(db, tmp_path, tag_span, add_article):
+    tag_span(add_article(h.TEXT_B), 0, 9, "evidence")
+    bob = _teammate_with_rows(tmp_path / "bob.db", 1_000_000, last_end=9_999_999)
+    before = h.dump(db.path)
+
+    with pytest.raises(MergeRefusedError) as refused:
+        merge_databases(db, [bob])
+
+    assert "outside its article" in str(refused.value) and "9999999" in str(refused.value)
+    assert h.dump(db.path) == before
+
+
+@pytest.mark.slow
+def test_a_million_valid_rows_merge_completely(db, tmp_path):
+    bob = _teammate_with_rows(tmp_path / "bob.db", 1_000_000)
+    report = merge_databases(db, [bob])
+    with db.session() as session:
+        assert counts(session)[1] == report.added_annotations == 1_000_000
