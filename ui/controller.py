@@ -46,10 +46,14 @@ class _UndoableCommand(QUndoCommand):
         if self._already_done:
             self._already_done = False
             return
-        self.controller._apply(self.command, self.command.do)
+        if not self.controller._apply(self.command, self.command.do):
+            self.setObsolete(True)
 
     def undo(self) -> None:
-        self.controller._apply(self.command, self.command.undo)
+        # A failed undo or redo leaves the database as it was, but the stack has already moved:
+        # marking the step obsolete drops it, so the history never claims a state the file lacks.
+        if not self.controller._apply(self.command, self.command.undo):
+            self.setObsolete(True)
 
 
 class AppController(QObject):
