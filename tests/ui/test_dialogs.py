@@ -379,7 +379,7 @@ def test_refused_file_shows_reason_and_leaves_db_unchanged(controller, boxes, mo
     assert box["title"] == "This file cannot be loaded"
     assert box["text"].startswith("Not loaded — from-bob.db")
     assert "not an annotation database" in box["text"]
-    assert "Share my database" in box["info"]
+    assert "Share My Database" in box["info"]
     assert "Nothing was changed" in box["info"]
     assert counts(controller) == before and not controller.undo_stack.canUndo()
 

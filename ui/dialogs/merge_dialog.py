@@ -27,7 +27,7 @@ TEAMMATE_FILTER = "Annotation databases (*.db *.sqlite *.annotations);;All files
 SHARE_FILTER = "Annotation database (*.annotations);;All files (*)"
 REFUSED_ADVICE = (
     "Nothing was changed in your database.\n\n"
-    "Ask your teammate to send it again using File → Share my database…, "
+    "Ask your teammate to send it again using File → Share My Database…, "
     "which makes a complete, self-contained copy."
 )
 
@@ -214,5 +214,5 @@ def share_my_database(parent: QWidget | None, controller, out: str | None = None
     written = Path(written)
     _info(parent, "Database shared", f"Saved a copy of your database as\n{written.name}",
           f"in {written.parent}\n\nSend this file to your teammate; they load it with "
-          "File → Load teammate's database…")
+          "File → Load Teammate Database…")
     return written

@@ -116,14 +116,14 @@ def save_copy_elsewhere(parent: QWidget | None, controller, out: str | Path | No
     except IncompleteCopyError as exc:
         QApplication.restoreOverrideCursor()
         show_error(parent, "Could not save a copy", str(exc),
-                   advice="Keep the app open: it still shows everything saved before. Use File → Export "
-                          "annotations… to keep your annotations as CSV.")
+                   advice="Keep the app open: it still shows everything saved before. Use File → Export CSV… "
+                          "to keep your annotations as CSV.")
         return None
     except AnnotatorError as exc:
         QApplication.restoreOverrideCursor()
         show_error(parent, "Could not save a copy", str(exc),
                    advice="Your open database was not changed. Keep the app open and choose another folder, "
-                          "or use File → Export annotations… to keep your annotations as CSV.")
+                          "or use File → Export CSV… to keep your annotations as CSV.")
         return None
     except OSError as exc:
         QApplication.restoreOverrideCursor()
