@@ -207,7 +207,7 @@ def test_export_dialog_defaults(tagged, qapp):
     assert dialog.safe_check.isChecked()
     assert all(check.isChecked() for check in dialog.tag_checks.values())
     assert list(dialog.tag_checks) == ["allegation", "denial", "evidence", "context"]
-    assert dialog.annotator_combo.currentText() == "All analysts"
+    assert dialog.annotator_combo.currentText() == "All annotators"
     assert dialog.article_combo.currentText() == "All articles (3)"
     assert dialog.path_edit.text() == str(Path.home() / "annotations.csv")
     assert dialog.options() == dict(tags=None, annotators=None, article_ids=None, spreadsheet_safe=True)

@@ -72,7 +72,7 @@ class ExportDialog(QDialog):
         self.annotator_combo = QComboBox()
         self.annotator_combo.setMinimumContentsLength(20)
         self.annotator_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.annotator_combo.addItem("All analysts", None)
+        self.annotator_combo.addItem("All annotators", None)
         for name in annotators:
             self.annotator_combo.addItem(name, name)
         form.addRow("&Analyst:", self.annotator_combo)

@@ -114,23 +114,21 @@ def save_copy_elsewhere(parent: QWidget | None, controller, out: str | Path | No
     try:
         written = write_checked_copy(controller, out)
     except IncompleteCopyError as exc:
-        QApplication.restoreOverrideCursor()
-        show_error(parent, "Could not save a copy", str(exc),
-                   advice="Keep the app open: it still shows everything saved before. Use File → Export CSV… "
-                          "to keep your annotations as CSV.")
-        return None
+        failure = (str(exc), "Keep the app open: it still shows everything saved before. Use File → Export CSV… "
+                             "to keep your annotations as CSV.")
     except AnnotatorError as exc:
-        QApplication.restoreOverrideCursor()
-        show_error(parent, "Could not save a copy", str(exc),
-                   advice="Your open database was not changed. Keep the app open and choose another folder, "
-                          "or use File → Export CSV… to keep your annotations as CSV.")
-        return None
+        failure = (str(exc), "Your open database was not changed. Keep the app open and choose another folder, "
+                             "or use File → Export CSV… to keep your annotations as CSV.")
     except OSError as exc:
+        failure = (f"{out.name} could not be written: {exc.strerror or exc}",
+                   "Keep the app open and choose another folder (for example on another disk).")
+    else:
+        failure = None
+    finally:
         QApplication.restoreOverrideCursor()
-        show_error(parent, "Could not save a copy", f"{out.name} could not be written: {exc.strerror or exc}",
-                   advice="Keep the app open and choose another folder (for example on another disk).")
+    if failure is not None:
+        show_error(parent, "Could not save a copy", failure[0], advice=failure[1])
         return None
-    QApplication.restoreOverrideCursor()
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Information)
     box.setWindowTitle("Copy saved")
