@@ -40,6 +40,22 @@ DEFAULT_TAGS = (
 )
 
 
+# (st_dev, st_ino) of every database file this process has open, with how many Database objects hold it.
+# Opening and closing any other descriptor on one of these files would drop SQLite's POSIX locks for the whole
+# process (they are per process, not per descriptor), so code that reads files by path asks here first.
+_OPEN_HERE: dict[tuple[int, int], int] = {}
+
+
+def file_identity(path: str | Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path`` (links followed), or None if it cannot be stat'ed."""
+    return _identity(Path(path))
+
+
+def is_open_in_this_process(identity: tuple[int, int] | None) -> bool:
+    """True if a Database of this process holds the file with this (device, inode)."""
+    return identity is not None and identity in _OPEN_HERE
+
+
 def read_header_ids(path: Path) -> tuple[int, int] | None:
     """(application_id, user_version) read straight from the file header, or None if not SQLite."""
     with open(path, "rb") as handle:
@@ -103,9 +119,23 @@ class Database:
             db.close()
             raise
         db._identity = _identity(path)
+        db._register()
         return db
 
+    def _register(self) -> None:
+        self._registered = self._identity
+        if self._registered is not None:
+            _OPEN_HERE[self._registered] = _OPEN_HERE.get(self._registered, 0) + 1
+
+    def _unregister(self) -> None:
+        identity, self._registered = getattr(self, "_registered", None), None
+        if identity is not None and identity in _OPEN_HERE:
+            _OPEN_HERE[identity] -= 1
+            if _OPEN_HERE[identity] <= 0:
+                del _OPEN_HERE[identity]
+
     def close(self) -> None:
+        self._unregister()
         if self._watcher is not None:
             self._watcher.close()
             self._watcher = None

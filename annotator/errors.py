@@ -47,3 +47,7 @@ class MergeRefusedError(AnnotatorError):
 
 class DatabaseWriteError(AnnotatorError):
     """The change could not be saved (read-only file, full disk, file gone); nothing of it was written."""
+
+
+class InvalidValueError(AnnotatorError):
+    """A value breaks a rule of annotator/rules.py (too long, a control character, a malformed date…)."""
