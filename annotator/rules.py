@@ -175,6 +175,14 @@ def check_shortcut(value: object) -> str:
     return value
 
 
+def is_single_key(value: object) -> bool:
+    """True if ``value`` is a non-empty shortcut the rules accept."""
+    try:
+        return check_shortcut(value) != ""
+    except InvalidValueError:
+        return False
+
+
 def shortcut_key(shortcut: str) -> str:
     """Shortcuts are compared without case: ``Q`` and ``q`` are the same key."""
     return shortcut.casefold()

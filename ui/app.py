@@ -73,9 +73,9 @@ def build_window(args: argparse.Namespace):
         settings = QSettings(str(scratch), QSettings.Format.IniFormat)
     else:
         settings = QSettings()
-    analyst = args.analyst or settings.value("analyst") or ""
+    analyst = usable_analyst(args.analyst) or usable_analyst(settings.value("analyst"))
     if not analyst:
-        login = getpass.getuser()
+        login = usable_analyst(_login_name()) or "analyst"
         analyst = login if args.screenshot else (ask_analyst_name(None, login) or login)
         settings.setValue("analyst", analyst)
     remember_analyst(db, analyst)
@@ -108,6 +108,26 @@ def open_database(path: Path | None, show_error):
     if first_start and DATA_DIR.is_dir():
         import_paths(db, [DATA_DIR])
     return db
+
+
+def usable_analyst(name: object) -> str:
+    """``name`` tidied if the core would record it as an annotator, else "" (then the app asks)."""
+    from annotator.errors import InvalidValueError
+    from annotator.rules import check_annotator_name
+
+    if not isinstance(name, str):
+        return ""
+    try:
+        return check_annotator_name(" ".join(name.split()))
+    except InvalidValueError:
+        return ""
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError, ImportError):  # no login name (containers, some services)
+        return ""
 
 
 def remember_analyst(db, name: str) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QVBoxLayout, QWidget
 
 from annotator import queries
+from annotator.rules import is_single_key, shortcut_key
 
 from . import dialogs
 from .actions import ActionRegistry
@@ -110,11 +111,15 @@ class MainWindow(QMainWindow):
         """One "tag:NAME" and one "retag:NAME" action per tag; rebuilt when tags change."""
         for key in self.actions.keys_with_prefix("tag:") + self.actions.keys_with_prefix("retag:"):
             self.actions.remove(key)
+        bound: set[str] = set()
         for tag in self.controller.tags():
             tag_action = QAction(tag_icon(tag.name, tag.color), tag.name.capitalize(), self)
-            if tag.shortcut:
+            if is_single_key(tag.shortcut) and shortcut_key(tag.shortcut) not in bound:
+                # A database written before shortcuts were checked may hold "Ctrl+Z": never let it steal a command.
+                bound.add(shortcut_key(tag.shortcut))
                 tag_action.setShortcut(QKeySequence(tag.shortcut))
-            tag_action.setToolTip(f"Tag the selection as {tag.name} ({tag.shortcut})" if tag.shortcut else tag.name)
+            key = tag_action.shortcut().toString()
+            tag_action.setToolTip(f"Tag the selection as {tag.name} ({key})" if key else tag.name)
             tag_action.triggered.connect(lambda _c=False, name=tag.name: self.editing.tag_selection(name))
             self.actions.register(f"tag:{tag.name}", tag_action)
             self.addAction(tag_action)

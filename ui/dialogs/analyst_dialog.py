@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-MAX_NAME = 200
+from annotator.errors import InvalidValueError
+from annotator.rules import ANNOTATOR_NAME_MAX, check_annotator_name
 
 
 class AnalystDialog(QDialog):
@@ -25,7 +26,7 @@ class AnalystDialog(QDialog):
 
         label = QLabel("Your &name:")
         self.name_edit = QLineEdit(default)
-        self.name_edit.setMaxLength(MAX_NAME)
+        self.name_edit.setMaxLength(ANNOTATOR_NAME_MAX)
         self.name_edit.setPlaceholderText("e.g. Alice Martin")
         self.name_edit.selectAll()
         label.setBuddy(self.name_edit)
@@ -49,13 +50,23 @@ class AnalystDialog(QDialog):
     def name(self) -> str:
         return " ".join(self.name_edit.text().split())
 
+    def problem(self) -> str:
+        """Why the typed name cannot be recorded (the core's rule for annotator names), or ""."""
+        if not self.name():
+            return "Please type a name; it cannot be left blank."
+        try:
+            check_annotator_name(self.name())
+        except InvalidValueError as exc:
+            return f"{str(exc)[0].upper()}{str(exc)[1:]}."
+        return ""
+
     def _update(self) -> None:
-        ok = bool(self.name())
-        self.ok_button.setEnabled(ok)
-        self.hint.setText("" if ok else "Please type a name; it cannot be left blank.")
+        problem = self.problem()
+        self.ok_button.setEnabled(not problem)
+        self.hint.setText(problem)
 
     def accept(self) -> None:
-        if not self.name():
+        if self.problem():
             self._update()
             self.name_edit.setFocus()
             return
@@ -63,7 +74,7 @@ class AnalystDialog(QDialog):
 
 
 def ask_analyst_name(parent: QWidget | None, default: str) -> str | None:
-    """The analyst's name (blank refused), or None if they cancelled."""
+    """The analyst's name (one the core accepts), or None if they cancelled."""
     dialog = AnalystDialog(default, parent)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None

@@ -10,7 +10,7 @@ from datetime import datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from PySide6.QtCore import QThread
+from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication, QGridLayout, QMessageBox, QSizePolicy, QSpacerItem, QWidget
 
 APP_NAME = "NewsAnnotator"
@@ -33,6 +33,7 @@ def build_error_box(parent: QWidget | None, title: str, message: str, details: s
     box = QMessageBox(parent)
     box.setIcon(icon)
     box.setWindowTitle(title)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # messages quote file and teammates' names: never markup
     box.setText(message)
     if advice:
         box.setInformativeText(advice)

@@ -77,6 +77,7 @@ class MergePreviewDialog(QDialog):
 
         def row(key: str, label: str, value: str) -> None:
             widget = QLabel(value)
+            widget.setTextFormat(Qt.TextFormat.PlainText)  # teammates' names are shown, never run as markup
             widget.setWordWrap(True)
             widget.setObjectName(key)
             self.rows[key] = widget
@@ -175,6 +176,7 @@ def _info(parent: QWidget | None, title: str, text: str, informative: str = "") 
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Information)
     box.setWindowTitle(title)
+    box.setTextFormat(Qt.TextFormat.PlainText)
     box.setText(text)
     if informative:
         box.setInformativeText(informative)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.errors import AnnotatorError
+from annotator.rules import shortcut_key
 
 # Okabe–Ito and a few more: distinguishable with common colour-vision deficiencies.
 PALETTE = ("#D55E00", "#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
@@ -201,28 +202,14 @@ class TagManagerDialog(QDialog):
             return
         column = item.column()
         value = item.text().strip()
+        # The rules for names and shortcuts (blank, taken, one key) live in the core's commands, which refuse
+        # with a sentence shown in the message line.
         if column == COL_NAME:
-            if value == tag.name:
-                return self.reload()
-            if not value:
-                self._refuse("A tag needs a name; the old name was kept.")
-                return self.reload()
-            if any(other.name == value for other in self.tags() if other.id != tag.id):
-                self._refuse(f"There is already a tag named {value!r}; choose another name.")
-                return self.reload()
-            self._run(UpdateTag(tag.id, name=value))
+            if value != tag.name:
+                self._run(UpdateTag(tag.id, name=value))
         elif column == COL_SHORTCUT:
-            if value == tag.shortcut:
-                return self.reload()
-            if len(value) > 1:
-                self._refuse("A shortcut is a single key, such as 5 or q.")
-                return self.reload()
-            owner = next((other for other in self.tags() if value and other.shortcut == value and other.id != tag.id),
-                         None)
-            if owner is not None:
-                self._refuse(f"Key {value} already belongs to {owner.name}; change that one first.")
-                return self.reload()
-            self._run(UpdateTag(tag.id, shortcut=value))
+            if value != tag.shortcut:
+                self._run(UpdateTag(tag.id, shortcut=value))
         elif column == COL_DESCRIPTION:
             if value == tag.description:
                 return self.reload()
@@ -282,12 +269,9 @@ class TagManagerDialog(QDialog):
             self._refuse("Type a name for the new tag first.")
             return False
         tags = self.tags()
-        if any(tag.name == name for tag in tags):
-            self._refuse(f"There is already a tag named {name!r}.")
-            return False
         used_colors = {tag.color.upper() for tag in tags}
         color = next((c for c in PALETTE if c not in used_colors), PALETTE[len(tags) % len(PALETTE)])
-        used_keys = {tag.shortcut for tag in tags}
+        used_keys = {shortcut_key(tag.shortcut) for tag in tags}
         key = next((k for k in "123456789" if k not in used_keys), "")
         try:
             command = AddTag(name, color, key)
