@@ -11,7 +11,6 @@ from pathlib import Path
 import platformdirs
 
 APP_NAME = "Spanner"
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def default_database_path() -> Path:
@@ -44,6 +43,14 @@ def main(argv: list[str] | None = None) -> int:
     from .theme import apply_theme
 
     apply_theme(app, dark=args.dark)
+    from PySide6.QtGui import QIcon
+
+    from .resources import resource, stylesheet
+
+    app.setStyleSheet(stylesheet(dark=args.dark))
+    icon_file = resource("icons/spanner.svg")
+    if icon_file is not None:
+        app.setWindowIcon(QIcon(str(icon_file)))
     from .dialogs.errors import install_excepthook
 
     install_excepthook(Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)))
@@ -105,8 +112,11 @@ def open_database(path: Path | None, show_error):
         if path is not None:
             return open_database(None, show_error)
         return None
-    if first_start and DATA_DIR.is_dir():
-        import_paths(db, [DATA_DIR])
+    from .resources import samples_folder
+
+    samples = samples_folder()
+    if first_start and samples is not None:
+        import_paths(db, [samples])
     return db
 
 

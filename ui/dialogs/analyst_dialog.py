@@ -34,7 +34,7 @@ class AnalystDialog(QDialog):
         layout.addWidget(self.name_edit)
 
         self.hint = QLabel("")
-        self.hint.setStyleSheet("color: #B00020;")
+        self.hint.setProperty("role", "problem")
         layout.addWidget(self.hint)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -110,7 +110,7 @@ class ExportDialog(QDialog):
         )
         explain.setWordWrap(True)
         explain.setContentsMargins(22, 0, 0, 0)
-        explain.setStyleSheet("color: palette(placeholder-text);")
+        explain.setProperty("role", "hint")
         layout.addWidget(explain)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)

@@ -98,7 +98,7 @@ class MergePreviewDialog(QDialog):
         note = QLabel("Your own annotations are never changed or removed. "
                       "You can undo the whole merge with Edit → Undo.")
         note.setWordWrap(True)
-        note.setStyleSheet("color: palette(placeholder-text);")
+        note.setProperty("role", "hint")
         layout.addWidget(note)
 
         self.buttons = QDialogButtonBox(self)

@@ -101,7 +101,7 @@ class TagManagerDialog(QDialog):
 
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #B00020;")
+        self.message.setProperty("role", "problem")
         layout.addWidget(self.message)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
