@@ -10,7 +10,7 @@ from pathlib import Path
 
 import platformdirs
 
-APP_NAME = "Spanner"
+from . import APP_NAME
 
 
 def default_database_path() -> Path:

@@ -13,7 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication, QGridLayout, QMessageBox, QSizePolicy, QSpacerItem, QWidget
 
-APP_NAME = "NewsAnnotator"
+from .. import APP_NAME
+
 LOG_FILE_NAME = "annotator.log"
 _logger = logging.getLogger("annotator.crash")
 
