@@ -135,9 +135,6 @@ class AnnotationsTableModel(QAbstractTableModel):
         self._sort_order = order
         self.reload()
 
-    def sort_column(self) -> int:
-        return self._sort_column
-
     def total_count(self) -> int:
         """Annotations in the database, ignoring the filter."""
         return self._total or 0
@@ -175,9 +172,6 @@ class AnnotationsTableModel(QAbstractTableModel):
         else:
             self._pages.move_to_end(page_number)
         return page.get(annotation_id)
-
-    def row_data(self, row: int) -> TableRow | None:
-        return self._row(row)
 
     def annotation_id(self, row: int) -> int | None:
         if not 0 <= row < self._count:

@@ -444,9 +444,6 @@ class ArticleView(QPlainTextEdit):
         """Shared QActions (owned by the main window) shown at the top of the context menu."""
         self._context_actions = list(actions)
 
-    def context_actions(self) -> list[QAction]:
-        return list(self._context_actions)
-
     def build_context_menu(self, point: QPoint) -> QMenu:
         """The context menu for a viewport point: the shared actions, then Copy / Select All."""
         if not self.textCursor().hasSelection():

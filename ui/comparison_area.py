@@ -21,7 +21,6 @@ EMPTY_HINT = (
 class ComparisonArea(QWidget):
     annotationClicked = Signal(str)
     columnCloseRequested = Signal(int)
-    selectionChanged = Signal()
 
     def __init__(self, controller: AppController, parent: QWidget | None = None):
         super().__init__(parent)
@@ -73,9 +72,6 @@ class ComparisonArea(QWidget):
     def column_for(self, article_id: int) -> ArticleColumn | None:
         return next((c for c in self._columns if c.article_id == article_id), None)
 
-    def current_column(self) -> ArticleColumn | None:
-        return self._current
-
     def _make_column(self, article_id: int) -> ArticleColumn:
         column = ArticleColumn(self.controller, article_id)
         view = column.view
@@ -96,7 +92,6 @@ class ComparisonArea(QWidget):
             for other in self._columns:
                 if other is not column:
                     other.view.clear_selection()
-        self.selectionChanged.emit()
 
     def selected_span(self) -> tuple[int, int, int] | None:
         """(article_id, start, end) of the current selection, snapped as the user chose."""

@@ -81,9 +81,6 @@ class LibraryModel(QAbstractTableModel):
     def article(self, row: int) -> ArticleSummary | None:
         return self._articles[row] if 0 <= row < len(self._articles) else None
 
-    def row_of(self, article_id: int) -> int:
-        return next((row for row, article in enumerate(self._articles) if article.id == article_id), -1)
-
     # -- Qt model API --------------------------------------------------------------------------
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:

@@ -58,9 +58,6 @@ class OffsetMap:
             return cp + 1 if round_up else cp
         return pos - before
 
-    def span_to_qt(self, start: int, end: int) -> tuple[int, int]:
-        return self.to_qt(start), self.to_qt(end)
-
     def span_from_qt(self, start: int, end: int) -> tuple[int, int]:
         """A Qt selection as code points, widened to whole characters."""
         return self.from_qt(start), self.from_qt(end, round_up=True)
