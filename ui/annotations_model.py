@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from annotator import table_queries
 from annotator.commands import UpdateAnnotation
 from annotator.table_queries import TableFilter, TableRow
 
 from .controller import AppController
+from .icons import tag_swatch
+from .wording import escape_html
 
 COLUMNS = ("Tag", "Text", "Note", "Annotator", "Article", "Created")
 TAG, TEXT, NOTE, ANNOTATOR, ARTICLE, CREATED = range(len(COLUMNS))
@@ -29,25 +30,6 @@ SORT_KEYS = table_queries.SORT_KEYS  # one per column, in column order
 UuidRole = Qt.ItemDataRole.UserRole + 1
 SpanRole = Qt.ItemDataRole.UserRole + 2  # (article_id, start, end)
 IdRole = Qt.ItemDataRole.UserRole + 3
-
-_swatches: dict[str, QIcon] = {}
-
-
-def tag_swatch(color: str, size: int = 12) -> QIcon:
-    """A small rounded colour square for a tag (cached)."""
-    icon = _swatches.get(color)
-    if icon is None:
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QColor(color).darker(130))
-        painter.setBrush(QColor(color))
-        painter.drawRoundedRect(0.5, 0.5, size - 1, size - 1, 3, 3)
-        painter.end()
-        icon = _swatches[color] = QIcon(pixmap)
-    return icon
-
 
 class AnnotationsTableModel(QAbstractTableModel):
     PAGE_SIZE = 256
@@ -285,10 +267,10 @@ class AnnotationsTableModel(QAbstractTableModel):
             text = table_queries.annotation_text(session, row.id)
         if len(text) > 2000:
             text = text[:2000] + "…"
-        parts = [f"<b>{_escape(row.tag)}</b> · {_escape(row.annotator)} · {_escape(row.article_title)}",
-                 f"<p style='white-space:pre-wrap'>{_escape(text)}</p>"]
+        parts = [f"<b>{escape_html(row.tag)}</b> · {escape_html(row.annotator)} · {escape_html(row.article_title)}",
+                 f"<p style='white-space:pre-wrap'>{escape_html(text)}</p>"]
         if row.note:
-            parts.append(f"<p><i>Note:</i> {_escape(row.note)}</p>")
+            parts.append(f"<p><i>Note:</i> {escape_html(row.note)}</p>")
         return "".join(parts)
 
     def setData(self, index: QModelIndex | QPersistentModelIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -314,5 +296,3 @@ class AnnotationsTableModel(QAbstractTableModel):
         return ok
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -33,9 +33,9 @@ from .annotations_model import (
     AnnotationsTableModel,
     SpanRole,
     UuidRole,
-    tag_swatch,
 )
 from .controller import AppController
+from .icons import tag_swatch
 from .theme import mute
 
 EMPTY_TEXT = "No annotations yet — select text in an article and press 1–4"

@@ -6,7 +6,8 @@ Views ask for ``icon("export")``, never for a font glyph, so the look can change
 from __future__ import annotations
 
 import qtawesome as qta
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 
 ICONS: dict[str, str] = {
     "import": "mdi6.file-import-outline",
@@ -69,3 +70,22 @@ def icon(name: str) -> QIcon:
 def tag_icon(tag_name: str, color: str) -> QIcon:
     """A tag's icon in the tag's own colour."""
     return qta.icon(TAG_GLYPHS.get(tag_name, ICONS["tag"]), color=QColor(color))
+
+
+_swatches: dict[tuple[str, int], QIcon] = {}
+
+
+def tag_swatch(color: str, size: int = 12) -> QIcon:
+    """A small rounded colour square for a tag (cached)."""
+    icon = _swatches.get((color, size))
+    if icon is None:
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QColor(color).darker(130))
+        painter.setBrush(QColor(color))
+        painter.drawRoundedRect(0.5, 0.5, size - 1, size - 1, 3, 3)
+        painter.end()
+        icon = _swatches[(color, size)] = QIcon(pixmap)
+    return icon

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
+from .wording import escape_html
+
 CONTEXT_CHARS = 60
 
 
@@ -52,4 +54,4 @@ class SpanDialog(QDialog):
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ⏎ ")
+    return escape_html(text).replace("\n", " ⏎ ")

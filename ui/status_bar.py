@@ -9,6 +9,7 @@ from annotator import queries
 
 from .controller import AppController
 from .icons import icon
+from .wording import plural
 
 SAVED_SHOWN_MS = 4000
 
@@ -42,7 +43,7 @@ class StatusBar(QStatusBar):
     def refresh_counts(self) -> None:
         with self.controller.read() as session:
             articles, annotations = queries.counts(session)
-        self.counts_label.setText(f"{_plural(articles, 'article')} · {_plural(annotations, 'annotation')}")
+        self.counts_label.setText(f"{plural(articles, 'article')} · {plural(annotations, 'annotation')}")
 
     def show_saved(self, what: str) -> None:
         self.saved_icon.show()
@@ -57,5 +58,3 @@ class StatusBar(QStatusBar):
         self.analyst_label.setText(f"Annotating as <b>{name}</b>")
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")

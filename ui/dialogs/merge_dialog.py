@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from annotator.errors import AnnotatorError, MergeRefusedError
 
+from ..wording import escape_html, plural
 from .errors import show_error, widen
 from .progress import CANCELLED, run_with_progress
 
@@ -30,10 +31,6 @@ REFUSED_ADVICE = (
     "Ask your teammate to send it again using File → Share My Database…, "
     "which makes a complete, self-contained copy."
 )
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
 
 
 def _names(names: list[str]) -> str:
@@ -61,7 +58,7 @@ class MergePreviewDialog(QDialog):
         self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
 
-        heading = QLabel(f"<b>{_escape(Path(plan.path).name)}</b>")
+        heading = QLabel(f"<b>{escape_html(Path(plan.path).name)}</b>")
         heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(heading)
 
@@ -83,13 +80,13 @@ class MergePreviewDialog(QDialog):
             self.rows[key] = widget
             form.addRow(label, widget)
 
-        row("articles", "Articles:", f"{_plural(plan.articles_new, 'new article')}"
+        row("articles", "Articles:", f"{plural(plan.articles_new, 'new article')}"
             + (f" ({plan.articles_matched} you already have)" if plan.articles_matched else ""))
         by = f" by {_names(plan.annotators)}" if plan.annotations_new and plan.annotators else ""
-        row("annotations", "Annotations:", f"{_plural(plan.annotations_new, 'new annotation')}{by}")
-        row("present", "Already present:", f"{_plural(plan.annotations_present, 'annotation')} (skipped)")
+        row("annotations", "Annotations:", f"{plural(plan.annotations_new, 'new annotation')}{by}")
+        row("present", "Already present:", f"{plural(plan.annotations_present, 'annotation')} (skipped)")
         row("conflicting", "Conflicting:",
-            f"{_plural(plan.annotations_conflicting, 'annotation')}"
+            f"{plural(plan.annotations_conflicting, 'annotation')}"
             + (" — your version is kept" if plan.annotations_conflicting else ""))
         row("annotators", "New analysts:", _names(plan.annotators_new) or "none")
         row("tags", "New tags:", _names(plan.tags_new) or "none")
@@ -116,10 +113,6 @@ class MergePreviewDialog(QDialog):
 
     def summary_text(self) -> str:
         return "\n".join(f"{key}: {label.text()}" for key, label in self.rows.items())
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def choose_teammate_file(parent: QWidget | None) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QIcon, QKeySequence, QPixmap
+from PySide6.QtGui import QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QColorDialog,
@@ -23,17 +23,13 @@ from PySide6.QtWidgets import (
 from annotator.errors import AnnotatorError
 from annotator.rules import shortcut_key
 
+from ..icons import tag_swatch
+
 # Okabe–Ito and a few more: distinguishable with common colour-vision deficiencies.
 PALETTE = ("#D55E00", "#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
            "#882255", "#44AA99", "#999933", "#AA4499")
 COL_COLOR, COL_NAME, COL_SHORTCUT, COL_DESCRIPTION = range(4)
 TAG_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-def swatch(color: str, size: int = 16) -> QIcon:
-    pixmap = QPixmap(size, size)
-    pixmap.fill(QColor(color))
-    return QIcon(pixmap)
 
 
 class TagManagerDialog(QDialog):
@@ -137,7 +133,7 @@ class TagManagerDialog(QDialog):
             for row, tag in enumerate(tags):
                 # Items are updated in place (never replaced): reload may run inside itemChanged.
                 color, name, key, description = (self._item(row, column) for column in range(4))
-                color.setIcon(swatch(tag.color, 18))
+                color.setIcon(tag_swatch(tag.color, 18))
                 color.setData(Qt.ItemDataRole.UserRole, tag.color.upper())
                 color.setData(Qt.ItemDataRole.AccessibleTextRole, f"colour {tag.color.upper()}")
                 color.setFlags(color.flags() & ~Qt.ItemFlag.ItemIsEditable)
