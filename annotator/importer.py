@@ -6,29 +6,59 @@ one transaction, so nothing half-written remains.
 
 A folder may hold an ``articles.json`` manifest giving each file's metadata:
 ``[{"file": "x.txt", "title": "...", "outlet": "...", "published": "2017-05-16", "url": "..."}]``.
+Every value is held to annotator/rules.py. A file whose entry breaks a rule is not imported (its line
+in the report names the field), and a manifest that cannot be used stops its folder's files: an
+article imported without its metadata could not be imported again with it (the same text is a
+duplicate), so the analyst fixes the manifest and imports once, completely.
+
+An imported folder is hostile until checked: links inside it are never followed (an explicitly named
+file or folder is: the analyst chose it), only regular files are read, and each file is opened once and
+checked by (device, inode) against what the walk saw, so a file swapped for a link, a FIFO or a device
+between the two is refused, never read.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import re
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from sqlalchemy import delete, insert, select
 
 from .commands import Command
 from .db import Database
-from .errors import ImportFileError
+from .errors import ImportFileError, InvalidValueError
 from .models import Article, new_uuid, utc_now
+from .rules import (
+    check_outlet,
+    check_published,
+    check_source_path,
+    check_title,
+    check_url,
+    has_visible_text,
+    printable,
+)
 from .text import decode_bytes, sha256_text
 
 ARTICLE_SUFFIXES = {".txt", ".md"}
 MANIFEST_NAME = "articles.json"
 MAX_FILE_BYTES = 200 * 1024 * 1024
-TITLE_LENGTH = 200
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+TITLE_LENGTH = 200  # a guessed title is cut here (rules.TITLE_MAX allows more for a title someone wrote)
 
 Progress = Callable[[int, int, str], bool]  # (done, total, current name) -> keep going?
+PathLike = str | bytes | os.PathLike
+
+_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC  # O_NONBLOCK: a FIFO never blocks the open
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_TITLE_START = re.compile(r"[^\s#]")  # a title starts at the first character that is neither space nor a heading mark
+_TITLE_WINDOW = TITLE_LENGTH * 4  # characters of a line looked at for a title (a line may be 200 MB long)
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
 
 
 @dataclass(frozen=True)
@@ -47,11 +77,11 @@ class ArticleText:
 
 @dataclass(frozen=True)
 class ImportProblem:
-    path: str
+    path: str  # shown_path(): valid text, no control characters; print it through rules.printable
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        return f"{printable(self.path)}: {self.reason}"
 
 
 @dataclass
@@ -62,86 +92,298 @@ class ImportReport:
     cancelled: bool = False
 
 
-def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[ImportProblem]]:
+@dataclass(frozen=True)
+class FoundFile:
+    """An article file the walk found: read later by ``path``, and only if it is still ``identity``."""
+
+    path: Path  # the real path (a name that is not valid UTF-8 keeps its bytes as surrogate escapes)
+    shown: str  # the path as text, for the report and ``source_path``
+    identity: tuple[int, int]  # (device, inode) when found
+    follow: bool  # named by the analyst: a link to it is followed
+
+
+def shown_path(path: PathLike) -> str:
+    r"""``path`` as text that can be stored and printed: bytes that are not UTF-8 and control
+    characters are written ``\xNN`` (``caf\xe9.txt``, ``a\x0ab.txt``)."""
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or "unknown error"  # never str(exc): it holds the raw path
+
+
+def _is_article_name(name: str) -> bool:
+    return PurePath(name).suffix.lower() in ARTICLE_SUFFIXES
+
+
+def _kind(mode: int) -> str:
+    return next((kind for test, kind in _KINDS if test(mode)), "a special file")
+
+
+# --- finding files -----------------------------------------------------------------------------
+
+
+def collect_files(paths: Iterable[PathLike]) -> tuple[list[FoundFile], list[ImportProblem]]:
     """Expand folders (recursively) into article files; explicit files are taken as given."""
-    files: list[Path] = []
+    files: list[FoundFile] = []
     problems: list[ImportProblem] = []
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES))
-        elif path.is_file():
-            if path.suffix.lower() in ARTICLE_SUFFIXES:
-                files.append(path)
-            else:
-                problems.append(ImportProblem(str(path), "not a .txt or .md file"))
+        path = Path(os.fsdecode(raw))
+        try:
+            info = os.stat(path)  # named by the analyst: a link is followed
+        except FileNotFoundError:
+            problems.append(ImportProblem(shown_path(path), "no such file or folder"))
+            continue
+        except OSError as exc:
+            problems.append(ImportProblem(shown_path(path), f"cannot be read ({_why(exc)})"))
+            continue
+        if stat.S_ISDIR(info.st_mode):
+            files.extend(_walk(path, info, problems))
+        elif not _is_article_name(path.name):
+            problems.append(ImportProblem(shown_path(path), "not a .txt or .md file"))
+        elif stat.S_ISREG(info.st_mode):
+            files.append(FoundFile(path, shown_path(path), (info.st_dev, info.st_ino), follow=True))
         else:
-            problems.append(ImportProblem(str(path), "no such file or folder"))
+            problems.append(ImportProblem(shown_path(path), f"skipped: {_kind(info.st_mode)}, not a regular file"))
     return files, problems
 
 
-def read_article(path: Path, metadata: dict | None = None) -> ArticleText:
-    """Read and decode one article file, or raise ImportFileError with the reason."""
+def _walk(root: Path, info: os.stat_result, problems: list[ImportProblem]) -> list[FoundFile]:
+    """Article files under ``root``, sorted by path; links are not followed and each folder is visited once."""
+    found: list[FoundFile] = []
+    seen = {(info.st_dev, info.st_ino)}
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listed = list(entries)
+        except OSError as exc:
+            problems.append(ImportProblem(shown_path(folder), f"folder skipped: it cannot be read ({_why(exc)})"))
+            continue
+        for entry in listed:
+            _visit(entry, found, folders, seen, problems)
+    return sorted(found, key=lambda f: f.path)
+
+
+def _visit(entry: os.DirEntry, found: list[FoundFile], folders: list[Path], seen: set[tuple[int, int]],
+           problems: list[ImportProblem]) -> None:
+    path = Path(entry.path)
+    article = _is_article_name(entry.name)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ImportFileError(f"the file is too large ({size // 1_048_576} MB; the limit is 200 MB)")
-        data = path.read_bytes()
+        info = entry.stat(follow_symlinks=False)
     except OSError as exc:
-        raise ImportFileError(f"cannot be read ({exc.strerror or exc})") from exc
-    text = decode_bytes(data)
-    meta = metadata or {}
-    return ArticleText(
-        text=text,
-        title=str(meta.get("title") or guess_title(text, path)),
-        outlet=str(meta.get("outlet") or ""),
-        published=meta.get("published"),
-        url=meta.get("url"),
-        source_path=str(path),
-    )
+        if article:
+            problems.append(ImportProblem(shown_path(path), f"cannot be read ({_why(exc)})"))
+        return
+    identity = (info.st_dev, info.st_ino)
+    if stat.S_ISDIR(info.st_mode):
+        if identity not in seen:  # a bind mount can show a folder inside itself
+            seen.add(identity)
+            folders.append(path)
+    elif stat.S_ISLNK(info.st_mode):
+        if article or _links_to_folder(path):
+            problems.append(ImportProblem(
+                shown_path(path), "skipped: a symbolic link (links inside an imported folder are not followed)"))
+    elif not article:
+        return
+    elif stat.S_ISREG(info.st_mode):
+        found.append(FoundFile(path, shown_path(path), identity, follow=False))
+    else:
+        problems.append(ImportProblem(shown_path(path), f"skipped: {_kind(info.st_mode)}, not a regular file"))
 
 
-def guess_title(text: str, path: Path) -> str:
-    for line in text.split("\n"):
-        line = line.strip().lstrip("#").strip()
-        if line:
-            return line[:TITLE_LENGTH]
-    return path.stem
+def _links_to_folder(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)  # stat only: nothing at the far end is opened
+    except OSError:
+        return False
+
+
+# --- reading files -------------------------------------------------------------------------------
+
+
+def _open_checked(path: Path, identity: tuple[int, int] | None, follow: bool, limit: int) -> tuple[int, int]:
+    """Open ``path`` once and check the descriptor: (fd, size) of a regular file of at most ``limit`` bytes."""
+    try:
+        fd = os.open(path, _READ_FLAGS | (0 if follow else os.O_NOFOLLOW))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ImportFileError(
+                "skipped: it is a symbolic link (links inside an imported folder are not followed)") from None
+        raise ImportFileError(f"cannot be read ({_why(exc)})") from None
+    try:
+        info = os.fstat(fd)
+        if identity is not None and (info.st_dev, info.st_ino) != identity:
+            raise ImportFileError("skipped: it was replaced by another file while it was being imported")
+        if not stat.S_ISREG(info.st_mode):
+            raise ImportFileError(f"skipped: {_kind(info.st_mode)}, not a regular file")
+        if info.st_size > limit:
+            raise ImportFileError(
+                f"the file is too large ({info.st_size // 1_048_576} MB; the limit is {limit // 1_048_576} MB)")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, info.st_size
+
+
+def _read_fd(fd: int, size: int, limit: int) -> bytearray:
+    """Read the whole file into one buffer of its size (plus whatever it grew by, up to ``limit``)."""
+    data = bytearray(size)
+    with memoryview(data) as view:
+        done = 0
+        while done < size and (count := os.readv(fd, [view[done:]])):
+            done += count
+    del data[done:]  # it shrank
+    while chunk := os.read(fd, 1 << 20):  # it grew, or reports no size (/proc)
+        data += chunk
+        if len(data) > limit:
+            raise ImportFileError(f"the file is too large (over {limit // 1_048_576} MB, the limit)")
+    return data
+
+
+def _read_file(path: Path, identity: tuple[int, int] | None, follow: bool, limit: int) -> bytearray:
+    fd, size = _open_checked(path, identity, follow, limit)
+    try:
+        return _read_fd(fd, size, limit)
+    except OSError as exc:
+        raise ImportFileError(f"cannot be read ({_why(exc)})") from None
+    finally:
+        os.close(fd)
+
+
+def read_article(found: FoundFile, entry: dict | None = None) -> ArticleText:
+    """Read and decode one article file, or raise ImportFileError with the reason.
+
+    ``entry`` is the file's manifest entry; its values are checked before the file is read.
+    """
+    meta = _entry_values(entry)
+    try:
+        source_path = check_source_path(found.shown)
+    except InvalidValueError as exc:
+        raise ImportFileError(str(exc)) from None
+    # No reference to the bytes is kept here, so decode_bytes can release them once decoded.
+    text = decode_bytes(_read_file(found.path, found.identity, found.follow, MAX_FILE_BYTES))
+    return ArticleText(text=text, title=meta["title"] or guess_title(text, found.shown), outlet=meta["outlet"],
+                       published=meta["published"], url=meta["url"], source_path=source_path)
+
+
+def _entry_values(entry: dict | None) -> dict:
+    """The manifest's values for one file, each held to its rule; ImportFileError names the field."""
+    entry = entry or {}
+    title, outlet = entry.get("title"), entry.get("outlet")
+    try:
+        return dict(
+            title=None if title is None or title == "" else check_title(title),
+            outlet="" if outlet is None or outlet == "" else check_outlet(outlet),
+            published=check_published(entry.get("published")),
+            url=check_url(entry.get("url")),
+        )
+    except InvalidValueError as exc:
+        raise ImportFileError(f"{MANIFEST_NAME}: {exc}") from None
+
+
+def guess_title(text: str, shown: str) -> str:
+    """The first line with something visible in it, less leading ``#`` marks, else the file's name.
+
+    The guess is ours, so it is cleaned to pass check_title: control characters become spaces and it
+    is cut to TITLE_LENGTH. The text is scanned, never split into lines (a file may hold millions).
+    """
+    position = 0
+    while (start := _TITLE_START.search(text, position)) is not None:
+        begin = start.start()
+        end = text.find("\n", begin, begin + _TITLE_WINDOW)
+        if end < 0:
+            end = min(len(text), begin + _TITLE_WINDOW)
+        if title := _clean_title(text[begin:end]):
+            return check_title(title)
+        position = end
+    name = PurePath(shown)
+    return check_title(_clean_title(name.stem) or _clean_title(name.name) or "Untitled")
+
+
+def _clean_title(line: str) -> str | None:
+    title = _CONTROL.sub(" ", line).strip()[:TITLE_LENGTH].rstrip()
+    return title if has_visible_text(title) else None
 
 
 def load_manifest(folder: Path) -> dict[str, dict]:
-    manifest = folder / MANIFEST_NAME
-    if not manifest.is_file():
+    """``folder``'s articles.json entries by file name ({} if it has none), or ImportFileError saying
+    why it cannot be used. It is read like an article file: no link followed, a regular file only."""
+    path = folder / MANIFEST_NAME
+    if not os.path.lexists(path):
         return {}
     try:
-        entries = json.loads(manifest.read_text(encoding="utf-8"))
-        return {entry["file"]: entry for entry in entries if isinstance(entry, dict) and "file" in entry}
-    except (OSError, ValueError, TypeError):
-        return {}
+        data = _read_file(path, None, False, MAX_MANIFEST_BYTES)
+    except ImportFileError as exc:
+        raise ImportFileError(f"cannot be used: {exc}") from None
+    try:
+        entries = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ImportFileError("cannot be used: it is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ImportFileError(
+            f"cannot be used: it is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+    except (ValueError, RecursionError):
+        raise ImportFileError("cannot be used: it is not valid JSON") from None
+    if not isinstance(entries, list):
+        raise ImportFileError('cannot be used: it is not a list of entries such as [{"file": "a.txt", ...}]')
+    by_name: dict[str, dict] = {}
+    for number, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict) or type(entry.get("file")) is not str:
+            raise ImportFileError(f'cannot be used: entry {number} is not an object with a "file" name')
+        if entry["file"] in by_name:
+            raise ImportFileError(f"cannot be used: it lists the file {entry['file']!r} twice")
+        by_name[entry["file"]] = entry
+    return by_name
 
 
-def read_articles(paths: Iterable[str | Path], progress: Progress | None = None) -> tuple[list[ArticleText], ImportReport]:
+def read_articles(paths: Iterable[PathLike], progress: Progress | None = None) -> tuple[list[ArticleText], ImportReport]:
     files, problems = collect_files(paths)
     report = ImportReport(problems=problems)
-    manifests: dict[Path, dict[str, dict]] = {}
+    manifests: dict[Path, dict[str, dict] | None] = {}  # None: the folder's manifest cannot be used
     texts: list[ArticleText] = []
-    for done, path in enumerate(files):
-        if progress is not None and not progress(done, len(files), path.name):
+    for done, found in enumerate(files):
+        if progress is not None and not progress(done, len(files), PurePath(found.shown).name):
             report.cancelled = True
             return [], report
-        if path.parent not in manifests:
-            manifests[path.parent] = load_manifest(path.parent)
+        folder = found.path.parent
+        if folder not in manifests:
+            manifests[folder] = _manifest_or_problem(folder, report)
+        manifest = manifests[folder]
+        if manifest is None:
+            report.problems.append(ImportProblem(found.shown, f"not imported: the {MANIFEST_NAME} of its folder "
+                                                              "cannot be used"))
+            continue
         try:
-            texts.append(read_article(path, manifests[path.parent].get(path.name)))
+            texts.append(read_article(found, manifest.get(found.path.name)))
         except ImportFileError as exc:
-            report.problems.append(ImportProblem(str(path), str(exc)))
+            report.problems.append(ImportProblem(found.shown, str(exc)))
     if progress is not None:
         progress(len(files), len(files), "")
     return texts, report
 
 
+def _manifest_or_problem(folder: Path, report: ImportReport) -> dict[str, dict] | None:
+    try:
+        return load_manifest(folder)
+    except ImportFileError as exc:
+        report.problems.append(ImportProblem(
+            shown_path(folder / MANIFEST_NAME),
+            f"{exc}; none of the files in its folder were imported: fix it or remove it, then import again"))
+        return None
+
+
+# --- storing -----------------------------------------------------------------------------------
+
+
 class ImportArticles(Command):
-    """Insert decoded articles; texts already in the database (same SHA-256) are skipped."""
+    """Insert decoded articles; texts already in the database (same SHA-256) are skipped.
+
+    Each article's metadata is held to annotator/rules.py here too; its text was held to
+    rules.check_article_text where it was decoded (decode_bytes), a check too slow to repeat on 200 MB.
+    """
 
     touches = frozenset({"articles", "annotations"})
 
@@ -169,6 +411,8 @@ class ImportArticles(Command):
             session.execute(delete(Article).where(Article.uuid.in_([r["uuid"] for r in self._rows or []])))
 
     def _new_rows(self, session) -> list[dict]:
+        for article in self.articles:
+            _check_metadata(article)
         digests = [article.sha256 for article in self.articles]
         existing = set(session.scalars(select(Article.sha256).where(Article.sha256.in_(digests))))
         rows = []
@@ -186,7 +430,15 @@ class ImportArticles(Command):
         return rows
 
 
-def import_paths(db: Database, paths: Iterable[str | Path], progress: Progress | None = None) -> ImportReport:
+def _check_metadata(article: ArticleText) -> None:
+    check_title(article.title)
+    check_outlet(article.outlet)
+    check_url(article.url)
+    check_published(article.published)
+    check_source_path(article.source_path)
+
+
+def import_paths(db: Database, paths: Iterable[PathLike], progress: Progress | None = None) -> ImportReport:
     """Read, decode and import files and folders in one go (for the CLI and scripts)."""
     texts, report = read_articles(paths, progress)
     if report.cancelled:

@@ -68,7 +68,7 @@ def _first_control(value: str, allowed: frozenset[str]) -> str | None:
 
 
 def _has_surrogate(value: str) -> bool:
-    return _SURROGATE.search(value) is not None
+    return not value.isascii() and _SURROGATE.search(value) is not None
 
 
 def describe_char(ch: str) -> str:
@@ -270,8 +270,11 @@ def check_article_text(value: object) -> str:
 
 def looks_binary(text: str) -> bool:
     """More than the odd control character (tab, newline and form feed aside): not an article."""
-    controls = len(_BINARY_CONTROLS.findall(text))
-    return controls > max(8, len(text) // 100)
+    allowed = max(8, len(text) // 100)
+    for count, _match in enumerate(_BINARY_CONTROLS.finditer(text), start=1):
+        if count > allowed:
+            return True
+    return False
 
 
 def has_visible_text(text: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
+import os
 from pathlib import Path
 
 from sqlalchemy import select
@@ -119,14 +120,14 @@ def test_unreadable_file_is_reported_and_others_import(db, tmp_path, monkeypatch
     # Tests run as root, so chmod 000 would not stop the read: simulate the refusal.
     locked = write(tmp_path / "locked.txt", "secret")
     fine = write(tmp_path / "fine.txt", "Fine text")
-    real_read_bytes = Path.read_bytes
+    real_open = os.open
 
-    def read_bytes(self):
-        if self.name == "locked.txt":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real_read_bytes(self)
+    def refusing_open(path, flags, *args, **kwargs):
+        if os.fspath(path).endswith("locked.txt"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_open(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.setattr(os, "open", refusing_open)
     report = import_paths(db, [locked, fine])
     assert [a["text"] for a in stored(db)] == ["Fine text"]
     (problem,) = report.problems
@@ -175,13 +176,20 @@ def test_long_first_line_title_is_cut(db, tmp_path):
     assert 0 < len(article["title"]) <= 200
 
 
-def test_broken_manifest_does_not_stop_the_import(db, tmp_path):
-    folder = tmp_path / "broken"
-    write(folder / "a.txt", "Headline A\nbody")
-    (folder / "articles.json").write_text("{not json", encoding="utf-8")
-    report = import_paths(db, [folder])
-    assert not report.problems
-    assert stored(db)[0]["title"] == "Headline A"
+def test_broken_manifest_holds_back_its_folder_and_is_reported(db, tmp_path):
+    # Imported without its metadata, an article could not be imported again with it (same text: a duplicate).
+    broken, fine = tmp_path / "broken", tmp_path / "fine"
+    write(broken / "a.txt", "Headline A\nbody")
+    (broken / "articles.json").write_text('[{"file": "a.txt", "title": "A"},\n {not json', encoding="utf-8")
+    write(fine / "b.txt", "Headline B\nbody")
+    report = import_paths(db, [broken, fine])
+    assert [a["title"] for a in stored(db)] == ["Headline B"]
+    reasons = {p.path: p.reason for p in report.problems}
+    assert set(reasons) == {str(broken / "articles.json"), str(broken / "a.txt")}
+    assert "not valid JSON" in reasons[str(broken / "articles.json")]
+    assert "line 2" in reasons[str(broken / "articles.json")]
+    assert "fix it or remove it" in reasons[str(broken / "articles.json")]
+    assert "articles.json" in reasons[str(broken / "a.txt")]
 
 
 def test_undo_removes_exactly_the_added_articles_and_redo_restores_them(db, tmp_path):

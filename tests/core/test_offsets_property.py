@@ -13,6 +13,7 @@ from annotator.commands import AddAnnotations, AnnotationSpec
 from annotator.importer import import_paths
 from annotator.models import Article
 from annotator.queries import annotations_for_article, list_annotations
+from annotator.rules import has_visible_text
 from annotator.text import normalise_newlines, sha256_text
 
 ATOMS = [
@@ -29,7 +30,7 @@ ENCODINGS = [("utf-8", b""), ("utf-8", codecs.BOM_UTF8), ("utf-16-le", codecs.BO
              ("utf-16-be", codecs.BOM_UTF16_BE)]
 TAGS = ["allegation", "denial", "evidence", "context"]
 
-texts = st.lists(st.sampled_from(ATOMS), min_size=1, max_size=60).map("".join).filter(lambda t: t.strip())
+texts = st.lists(st.sampled_from(ATOMS), min_size=1, max_size=60).map("".join).filter(has_visible_text)
 
 
 def store(db, folder, counter, raw: str, encoding: int) -> int:
