@@ -5,14 +5,16 @@ exactly ``article.text[start:end]`` (Python code-point slicing), so offsets in
 the file always agree with the text beside them.
 
 The file is written to a temporary file beside the target and moved into place
-only when complete: an error or a cancel never leaves a half-written CSV.
+only when complete: an error or a cancel never leaves a half-written CSV. A kill
+leaves the temp file; the next export or share to that folder removes it (see
+``annotator.safe_files``). The target is never the open database under any name,
+and never anything but a regular file (a symlink, a pipe or a device is refused).
 """
 
 from __future__ import annotations
 
 import csv
 import os
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +22,10 @@ from pathlib import Path
 from sqlalchemy import String, func, select, type_coerce
 
 from .db import Database
-from .errors import ConflictError, NotFoundError
+from .errors import NotFoundError
 from .models import Annotation, Annotator, Article, Tag
+from .rules import printable
+from .safe_files import check_target, remove_quietly, replace_target, shown, sweep_leftovers, temp_beside
 
 CSV_COLUMNS = [
     "annotation_id", "article_id", "article_title", "article_sha256", "start", "end",
@@ -32,6 +36,7 @@ CSV_COLUMNS = [
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CANCELLED = -1
 BATCH_ROWS = 5000
+PURPOSE = "the CSV"
 
 Progress = Callable[[int, int], bool]  # (rows done, rows in total) -> keep going?
 
@@ -77,14 +82,13 @@ def export_csv(
     returns False the export stops, no file is written and ``CANCELLED`` (-1)
     is returned.
     """
-    out = Path(out)
+    out = Path(os.path.abspath(out))
     folder = out.parent
     if not folder.is_dir():
-        raise NotFoundError(f"cannot write {out.name}: the folder {folder} does not exist")
-    own = Path(db.path)
-    if any(_same_file(out, Path(f"{own}{suffix}")) for suffix in ("", "-wal", "-shm", "-journal")):
-        raise ConflictError(f"{out.name} is the database itself; choose another file name for the CSV")
-    temp = folder / f".{out.name}.{uuid.uuid4().hex[:12]}.tmp"
+        raise NotFoundError(f"cannot write {shown(out)}: the folder {printable(str(folder))} does not exist")
+    check_target(out, PURPOSE, db.holds)
+    sweep_leftovers(folder)
+    temp = temp_beside(out)
     try:
         with db.engine.connect() as conn:
             query = _build_query(conn, tags, article_ids, annotators)
@@ -102,11 +106,10 @@ def export_csv(
                     return CANCELLED
                 handle.flush()
                 os.fsync(handle.fileno())
-        os.replace(temp, out)
+        replace_target(temp, out, PURPOSE, db.holds)
         return written
     finally:
-        if temp.exists():
-            temp.unlink()
+        remove_quietly(temp)
 
 
 def _build_query(conn, tags, article_ids, annotators):
@@ -201,13 +204,6 @@ def _load_articles(conn, wanted: set[int], cached: dict, safe) -> dict[int, tupl
         for article_id, title, sha, text in rows:
             kept[article_id] = (safe(title), sha, text)
     return kept
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
-    except OSError:
-        return False
 
 
 def _same(value: str) -> str:

@@ -3,57 +3,48 @@
 The copy is made with ``VACUUM INTO`` (a consistent snapshot, compacted, so
 deleted rows do not linger in free pages) into a temp file beside the target,
 switched to ``journal_mode=DELETE`` (one file, no ``-wal``/``-shm``), checked,
-and only then renamed onto the target: no half-written file is ever left.
+and only then renamed onto the target: no half-written file is ever left (a kill leaves the temp file,
+which the next share or export to that folder removes, see ``annotator.safe_files``).
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-import uuid
 from pathlib import Path
 
-from .db import APPLICATION_ID, SCHEMA_VERSION, Database
+from .db import APPLICATION_ID, SCHEMA_VERSION, Database, sqlite_uri
 from .errors import AnnotatorError, ConflictError
+from .safe_files import check_target, remove_quietly, replace_target, shown, sweep_leftovers, temp_beside, write_problem
 
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
-    except OSError:
-        return False
+PURPOSE = "the copy"
 
 
 def share_database(db: Database, out: str | Path) -> Path:
-    """Write a single-file copy of ``db`` to ``out`` (replacing it) and return the path written."""
+    """Write a single-file copy of ``db`` to ``out`` (replacing a regular file there) and return the path written.
+
+    Refused: the open database itself under any name (a hard link, a symlink, its -wal), and anything at ``out``
+    that is not a regular file (a symlink, a folder, a pipe, a device), which is never replaced.
+    """
     out = Path(out)
-    source = Path(db.path)
-    for own in (source, Path(f"{source}-wal"), Path(f"{source}-shm"), Path(f"{source}-journal")):
-        if _same_file(out, own):
-            raise ConflictError(f"{out.name} is the database you have open; choose another file name for the copy")
+    target = Path(os.path.abspath(out))
+    check_target(target, PURPOSE, db.holds)
     for side in ("-wal", "-shm"):
-        if Path(f"{out}{side}").exists():
-            raise ConflictError(f"{out.name} looks like a database in use (it has a {side} file beside it); "
+        if os.path.lexists(f"{target}{side}"):
+            raise ConflictError(f"{shown(out)} looks like a database in use (it has a {side} file beside it); "
                                 "choose another file name")
-    if out.is_dir():
-        raise ConflictError(f"{out.name} is a folder; choose a file name for the copy")
-    temp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
+    temp = temp_beside(target)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        sweep_leftovers(target.parent)
         _snapshot(db, temp)
         _finish_copy(temp)
-        os.replace(temp, out)
+        replace_target(temp, target, PURPOSE, db.holds)
     except BaseException as exc:
-        for leftover in (temp, Path(f"{temp}-journal"), Path(f"{temp}-wal"), Path(f"{temp}-shm")):
-            try:
-                leftover.unlink(missing_ok=True)
-            except OSError:
-                pass
+        remove_quietly(temp, *(Path(f"{temp}{side}") for side in ("-journal", "-wal", "-shm")))
         if isinstance(exc, (OSError, sqlite3.Error)):
-            reason = getattr(exc, "strerror", None) or exc
-            raise AnnotatorError(f"{out.name} could not be written ({reason}); nothing was changed") from exc
+            raise AnnotatorError(f"{shown(out)} could not be written ({write_problem(exc)}); nothing was changed") from exc
         raise
-    _fsync_folder(out.parent)
     return out
 
 
@@ -62,16 +53,17 @@ def _snapshot(db: Database, temp: Path) -> None:
     open, that connection still reads it, where a new one by path would find nothing (or create an
     empty file there)."""
     if not Path(db.path).exists() and db.engine.pool.checkedin() == 0:
-        raise AnnotatorError(f"{Path(db.path).name} was deleted and is no longer open; there is nothing to copy")
+        raise AnnotatorError(f"{shown(db.path)} was deleted and is no longer open; there is nothing to copy")
     raw = db.engine.raw_connection()
     try:
-        raw.driver_connection.execute("VACUUM INTO ?", (str(temp),))
+        # The name as bytes, cast to text: a name that is not valid UTF-8 cannot be bound as a string.
+        raw.driver_connection.execute("VACUUM INTO CAST(? AS TEXT)", (os.fsencode(temp),))
     finally:
         raw.close()
 
 
 def _finish_copy(temp: Path) -> None:
-    conn = sqlite3.connect(temp, isolation_level=None)
+    conn = sqlite3.connect(sqlite_uri(temp, mode="rw"), uri=True, isolation_level=None)
     try:
         mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
         application_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -87,16 +79,3 @@ def _finish_copy(temp: Path) -> None:
         raise AnnotatorError(f"the copy did not check out (journal mode {mode}, check {check}); nothing was written")
     with open(temp, "rb+") as handle:
         os.fsync(handle.fileno())
-
-
-def _fsync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -143,14 +143,16 @@ FORMULAS = ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
 @pytest.mark.parametrize("formula", FORMULAS)
 def test_formula_cells_are_neutralised_by_default(db, add_article, tag_span, tmp_path, formula):
     text = f"{formula} is here"
-    article = add_article(text, title=formula + " title")
+    # A title may not hold a tab or CR (annotator/rules.py): those two start the title with a visible character.
+    title = formula + " title" if formula[0].isprintable() else "A title"
+    article = add_article(text, title=title)
     start = 0 if text[0].strip() else 1
     tag_span(article, start, len(text), "evidence", note=formula, annotator=formula.strip() + "who")
     out = tmp_path / "safe.csv"
     export_csv(db, out)
     (row,) = read_rows(out)
     assert row["note"] == "'" + formula
-    assert row["article_title"] == "'" + formula + " title"
+    assert row["article_title"] == ("'" + title if formula[0].isprintable() else title)
     if start == 0:
         assert row["text"] == "'" + text
     assert row["start"] == str(start)  # numbers untouched
@@ -159,7 +161,7 @@ def test_formula_cells_are_neutralised_by_default(db, add_article, tag_span, tmp
     export_csv(db, raw, spreadsheet_safe=False)
     (row,) = read_rows(raw)
     assert row["note"] == formula
-    assert row["article_title"] == formula + " title"
+    assert row["article_title"] == title
     assert row["text"] == text[start:]
 
 
