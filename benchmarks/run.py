@@ -39,6 +39,7 @@ CHILDREN: dict[str, tuple[str, str, set[str]]] = {
     "W6": ("workloads_core", "w6", {"W6"}),
     "W7": ("workloads_ui", "w7", {"W7"}),
     "M-import": ("workloads_import_trust", "import_memory", {"M"}),
+    "M-merge": ("workloads_merge_trust", "merge_peak_rss", {"M"}),
 }
 ORDER = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "M"]
 

@@ -1,4 +1,10 @@
-"""Helpers that make teammate databases, honest and hostile, for the merge tests."""
+"""Helpers that make teammate databases, honest and hostile, for the merge tests.
+
+``HOSTILE`` lists every crafted file: (case, spoil(path) -> path, a part of the refusal message).
+``test_merge.py`` makes a genuine teammate file for each, spoils it, and checks that the preview and
+the merge both refuse it with a one-line message starting with the file name, and that our database
+is untouched (no backup either).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from pathlib import Path
 from annotator.commands import AddAnnotations, AnnotationSpec
 from annotator.db import SCHEMA_VERSION, Database
 from annotator.importer import ArticleText, ImportArticles
+from annotator.text import sha256_text
 
 TEXT_A = "Officials said the building was used to burn bodies. The government denied it.\n"
 TEXT_B = "Satellite images show snow melting on the roof of one building in the prison.\n"
@@ -172,3 +179,124 @@ def raw_exec(path: Path, sql: str) -> Path:
     with raw(path) as conn:
         conn.execute(sql)
     return path
+
+
+def set_row(path: Path, table: str, row_id: int = 1, **values) -> Path:
+    with raw(path) as conn:
+        for column, value in values.items():
+            conn.execute(f'UPDATE {table} SET "{column}" = ? WHERE id = ?', (value, row_id))
+    return path
+
+
+def set_article_text(path: Path, text: str, row_id: int = 1) -> Path:
+    """Give an article another text WITH the matching SHA-256: only the text rules can refuse it."""
+    return set_row(path, "articles", row_id, text=text, sha256=sha256_text(text))
+
+
+def crlf_text(path: Path) -> Path:
+    with raw(path) as conn:
+        text = conn.execute("SELECT text FROM articles WHERE id = 1").fetchone()[0]
+    return set_article_text(path, text.replace("\n", "\r\n"))
+
+
+def beside(path: Path, suffix: str, data: bytes) -> Path:
+    Path(f"{path}{suffix}").write_bytes(data)
+    return path
+
+
+def grow(path: Path, extra: int = 4096) -> Path:
+    """Bytes after the pages the header counts."""
+    with open(path, "ab") as handle:
+        handle.write(b"\xab" * extra)
+    return path
+
+
+NUL_NAME = "\x00" + "x" * 10_000_000  # SQLite's length() says 0
+HOSTILE = [
+    ("truncated file", truncate, "damaged"),
+    ("bytes after the counted pages", grow, "bytes but its header says"),
+    ("bit-flipped page header", flip_page_header, "damaged"),
+    ("bit-flipped text", flip_text_bit, "('Crematorium claim') has a text that does not match its SHA-256"),
+    ("random bytes", lambda p: random_bytes(p), "not a SQLite file"),
+    ("empty file", lambda p: empty(p), "empty"),
+    ("another program's database", lambda p: (p.unlink(), other_program(p))[1], "another program"),
+    ("trigger added", add_trigger, "holds a trigger 'wipe'"),
+    ("view instead of annotations", view_for_annotations, "holds a view 'annotations'"),
+    ("generated column", add_generated_column, "annotations table has unexpected columns"),
+    ("offsets past the text", lambda p: set_annotation(p, end=99_999), "offsets 0–99999 outside its article (length 79)"),
+    ("negative offsets", lambda p: set_annotation(p, start=-5), "offsets -5–9 outside its article"),
+    ("float offset", lambda p: set_annotation(p, start=1.5), "has a start that is real, not a whole number"),
+    ("text offset", lambda p: set_annotation(p, end="nine"), "has an end that is text, not a whole number"),
+    ("10 MB note", lambda p: set_annotation(p, note="x" * 10_000_000),
+     "note of 10,000,000 bytes, far over the limit of 100,000 characters"),
+    ("missing article", lambda p: set_annotation(p, article_id=999), "article 999, which is not in the file"),
+    ("missing tag", lambda p: set_annotation(p, tag_id=77), "tag 77, which is not in the file"),
+    ("missing annotator", lambda p: set_annotation(p, annotator_id=55), "annotator 55, which is not in the file"),
+    ("duplicate UUIDs", duplicate_uuids, "is used twice"),
+    ("tampered article text", tamper_text, "does not match its SHA-256"),
+    ("newer schema", newer_schema, f"schema {SCHEMA_VERSION + 1}"),
+    ("malformed UUID", lambda p: set_annotation(p, uuid="not-a-uuid"), "malformed UUID"),
+    ("bad timestamp", lambda p: set_annotation(p, created_at="yesterday"), "not a timestamp"),
+    ("impossible date in our stored form", lambda p: set_annotation(p, created_at="2024-02-30 10:00:00.000000"),
+     "has a created_at that is not a timestamp ('2024-02-30 10:00:00.000000')"),
+    ("hour 24 in our stored form", lambda p: set_annotation(p, updated_at="2024-05-01 24:00:00.000000"),
+     "has an updated_at that is not a timestamp"),
+    ("timestamp that overflows in UTC", lambda p: set_annotation(p, created_at="0001-01-01T00:00:00+01:00"),
+     "not a timestamp"),
+    ("bad tag colour", lambda p: set_row(p, "tags", color="red"), "the tag colour 'red' is not #rrggbb"),
+    # 6: a leading NUL hides a value's length from SQLite's length(); the pre-check counts bytes.
+    ("10 MB annotator name after a NUL", lambda p: set_row(p, "annotators", name=NUL_NAME),
+     "has a name of 10,000,001 bytes, far over the limit of 200 characters"),
+    ("50 MB note after a NUL", lambda p: set_annotation(p, note="\x00" + "n" * 50_000_000),
+     "has a note of 50,000,001 bytes, far over the limit of 100,000 characters"),
+    ("1 MB title after a NUL", lambda p: set_row(p, "articles", title="\x00" + "t" * 1_000_000),
+     "has a title of 1,000,001 bytes, far over the limit of 500 characters"),
+    ("note just over the limit", lambda p: set_annotation(p, note="é" * 100_001),
+     "the note is 100,001 characters long (the limit is 100,000)"),
+    # 5: every value held to annotator/rules.py
+    ("title with a control character", lambda p: set_row(p, "articles", title="Claim\x07"),
+     "the title holds the control character U+0007"),
+    ("blank title", lambda p: set_row(p, "articles", title="   "), "the title is blank"),
+    ("outlet with a newline", lambda p: set_row(p, "articles", outlet="Outlet\nB"), "the outlet holds the control"),
+    ("url that is not http", lambda p: set_row(p, "articles", url="javascript:alert(1)"),
+     "does not start with http:// or https://"),
+    ("publication date that is no date", lambda p: set_row(p, "articles", published="2024-13-45"),
+     "the publication date '2024-13-45' is not a date"),
+    ("source path with an escape", lambda p: set_row(p, "articles", source_path="/x/\x1b[2Jy.txt"),
+     "the source path holds the control character U+001B"),
+    ("tag description with a control character", lambda p: set_row(p, "tags", description="a\x08b"),
+     "the tag description holds the control character U+0008"),
+    ("note with an escape sequence", lambda p: set_annotation(p, note="\x1b[2Jgone"),
+     "the note holds the control character U+001B"),
+    # 7: article texts held to the import rules
+    ("article text with CRLF line ends", crlf_text, "the article text holds carriage returns"),
+    ("article text with a NUL", lambda p: set_article_text(p, "Officials said\x00 the building"),
+     "the article text looks binary (it holds NUL characters)"),
+    ("binary-looking article text", lambda p: set_article_text(p, "Officials said " + "\x01\x02" * 50),
+     "the article text looks binary (it holds many control characters)"),
+    ("article text only of invisible characters", lambda p: set_article_text(p, "\u200b\u200d \n\u2060"),
+     "the article has no text, only white space or invisible characters"),
+    # 8: a tag's shortcut is one key, used by one tag
+    ("multi-key shortcut", lambda p: set_row(p, "tags", shortcut="Ctrl+Z"), "the tag shortcut 'Ctrl+Z' is not a single key"),
+    ("shortcut used twice", lambda p: set_row(p, "tags", 2, shortcut="1"),
+     "the tags 'allegation' and 'denial' have the same shortcut '1'"),
+    ("shortcut used twice, other case", lambda p: set_row(set_row(p, "tags", 1, shortcut="q"), "tags", 2, shortcut="Q"),
+     "the tags 'allegation' and 'denial' have the same shortcut 'Q'"),
+    # 9: names people read: no control, format or unusual characters; printed escaped
+    ("annotator name with an escape sequence", lambda p: set_row(p, "annotators", name="\x1b[31mbob"),
+     "the annotator name '\\u001b[31mbob' holds U+001B"),
+    ("annotator name with a newline", lambda p: set_row(p, "annotators", name="bob\nRefused 0"),
+     "the annotator name 'bob\\u000aRefused 0' holds U+000A"),
+    ("annotator name with a right-to-left override", lambda p: set_row(p, "annotators", name="bob\u202ecod"),
+     "holds U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+    ("annotator name with a NUL", lambda p: set_row(p, "annotators", name="bob\x00"), "holds U+0000"),
+    ("padded annotator name", lambda p: set_row(p, "annotators", name=" bob"), "starts or ends with white space"),
+    ("tag name with a zero-width space", lambda p: set_row(p, "tags", name="\u200bevidence"),
+     "the tag name '\\u200bevidence' holds U+200B (ZERO WIDTH SPACE)"),
+    ("tag name with an unusual space", lambda p: set_row(p, "tags", name="hot\u00a0take"), "the unusual space U+00A0"),
+    # 3: side files that may hold rows the file lacks (real ones: test_merge_trust.py)
+    ("junk -wal beside the file", lambda p: beside(p, "-wal", b"\x37\x7f\x06\x82" + bytes(4096)),
+     "a bob.db-wal file beside it holds changes"),
+    ("junk -journal beside the file", lambda p: beside(p, "-journal", b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7" + bytes(504)),
+     "a bob.db-journal file beside it shows that a change to it was interrupted"),
+]
