@@ -79,3 +79,20 @@ def _finish_copy(temp: Path) -> None:
         raise AnnotatorError(f"the copy did not check out (journal mode {mode}, check {check}); nothing was written")
     with open(temp, "rb+") as handle:
         os.fsync(handle.fileno())
+
+
+def copy_counts(path: str | Path) -> tuple[int, int]:
+    """(articles, annotations) in a copy ``share_database`` wrote, counted read-only.
+
+    The values are not judged (unlike a teammate's file): a rescue copy of a database written before a rule
+    existed must not be thrown away for it.
+    """
+    conn = sqlite3.connect(sqlite_uri(path, mode="ro"), uri=True)
+    try:
+        articles, annotations = conn.execute(
+            "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM annotations)").fetchone()
+    except sqlite3.Error as exc:
+        raise AnnotatorError(f"{shown(path)} cannot be read back ({exc})") from exc
+    finally:
+        conn.close()
+    return articles, annotations

@@ -113,7 +113,7 @@ def merge_peak_rss(quick: bool) -> list[Row]:
     note = f"{peak - before:.0f} MB over the baseline; merge {seconds:.1f} s"
     if not reset:
         note += "; peak not reset before the merge (no /proc/self/clear_refs): it includes building the file"
-    return [Row("M-merge", f"merge peak RSS: teammate file of {count} articles of {largest:.0f} MB "
+    return [Row("M", f"merge peak RSS: teammate file of {count} articles of {largest:.0f} MB "
                            f"({report.added_annotations:,} annotations); baseline: RSS before the merge",
                 peak, "MB", before, target=f"≤ baseline + {FIXED_MB} MB + {PER_LARGEST_ARTICLE} × {largest:.0f} MB",
                 ok=peak <= limit, note=note)]

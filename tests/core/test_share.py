@@ -11,7 +11,7 @@ from annotator.db import APPLICATION_ID, SCHEMA_VERSION, Database, read_header_i
 from annotator.errors import AnnotatorError, ConflictError
 from annotator.merge import inspect_teammate
 from annotator.queries import list_annotations
-from annotator.share import share_database
+from annotator.share import copy_counts, share_database
 
 
 @pytest.fixture
@@ -102,3 +102,14 @@ def test_an_unwritable_target_is_reported_and_leaves_nothing_behind(tagged_db, t
     with pytest.raises(AnnotatorError, match="could not be written"):
         share_database(tagged_db, blocker / "shared.db")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["not-a-folder", "mine.db", "mine.db-wal", "mine.db-shm"])
+
+
+def test_copy_counts_reads_back_a_copy_without_judging_its_values(sample_db, tmp_path):
+    """A rescue copy of a database written before a rule existed is counted, not refused for that rule."""
+    conn = sqlite3.connect(sample_db.path)
+    with conn:
+        conn.execute("INSERT INTO tags (name, color, shortcut, description, position) "
+                     "VALUES ('rumour', '#123456', 'Ctrl+Z', '', 9)")
+    conn.close()
+    written = share_database(sample_db, tmp_path / "rescue.db")
+    assert copy_counts(written) == (3, 0)

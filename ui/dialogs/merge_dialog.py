@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.errors import AnnotatorError, MergeRefusedError
+from annotator.rules import printable, safe_repr
 
 from ..wording import escape_html, plural
 from .errors import show_error, widen
@@ -34,7 +35,7 @@ REFUSED_ADVICE = (
 
 
 def _names(names: list[str]) -> str:
-    names = list(names)
+    names = [printable(name) for name in names]
     if not names:
         return ""
     if len(names) == 1:
@@ -42,6 +43,24 @@ def _names(names: list[str]) -> str:
     if len(names) <= 4:
         return ", ".join(names[:-1]) + " and " + names[-1]
     return ", ".join(names[:3]) + f" and {len(names) - 3} others"
+
+
+def _warnings(plan) -> list[tuple[str, str]]:
+    """What in the file deserves a second look before merging: work under your name, names that only look alike."""
+    found = []
+    if plan.annotations_under_your_name:
+        count = plan.annotations_under_your_name
+        found.append(("under_your_name", f"{plural(count, 'new annotation')} in this file "
+                      f"{'is' if count == 1 else 'are'} recorded under your own name, {safe_repr(plan.your_name or '')}. "
+                      "If you did not make them, someone used your name."))
+    for key, kind, pairs in (("lookalike_names", "Analyst", plan.lookalike_names),
+                             ("lookalike_tags", "Tag", plan.lookalike_tags)):
+        if pairs:
+            alike = ", ".join(f"{safe_repr(theirs)} (yours: {safe_repr(ours)})" for theirs, ours in pairs[:5])
+            more = f" and {len(pairs) - 5} more" if len(pairs) > 5 else ""
+            found.append((key, f"{kind} names that only look like yours: {alike}{more}. "
+                               "They are different names; the merge keeps them apart."))
+    return found
 
 
 def plan_is_empty(plan) -> bool:
@@ -91,6 +110,14 @@ class MergePreviewDialog(QDialog):
         row("annotators", "New analysts:", _names(plan.annotators_new) or "none")
         row("tags", "New tags:", _names(plan.tags_new) or "none")
         layout.addLayout(form)
+        for key, text in _warnings(plan):
+            warning = QLabel(f"⚠ {text}")
+            warning.setTextFormat(Qt.TextFormat.PlainText)
+            warning.setWordWrap(True)
+            warning.setObjectName(key)
+            warning.setProperty("role", "problem")
+            self.rows[key] = warning
+            layout.addWidget(warning)
 
         note = QLabel("Your own annotations are never changed or removed. "
                       "You can undo the whole merge with Edit → Undo.")
@@ -132,7 +159,7 @@ def load_teammate_database(parent: QWidget | None, controller, path: str | None 
     try:
         plan = inspect_teammate(controller.db, path)
     except (MergeRefusedError, AnnotatorError) as exc:
-        reason = str(exc) if name in str(exc) else f"{name}: {exc}"
+        reason = str(exc) if printable(name) in str(exc) else f"{printable(name)}: {exc}"
         show_error(parent, "This file cannot be loaded", f"Not loaded — {reason}", advice=REFUSED_ADVICE)
         return False
     except OSError as exc:
@@ -156,6 +183,10 @@ def load_teammate_database(parent: QWidget | None, controller, path: str | None 
     report = getattr(command, "report", None)
     if result is CANCELLED or (report is not None and getattr(report, "cancelled", False)):
         _info(parent, "Merge cancelled", "The merge was cancelled. Nothing was changed in your database.")
+        return False
+    if not result and command is not None and command.changed_nothing and report is not None:
+        # Checked again inside the merge: meanwhile (another window, the command line) it all arrived.
+        _info(parent, "Nothing to merge", "Everything in this file is already in your database; nothing was changed.")
         return False
     if not result:
         return False  # refused: the controller has already shown why

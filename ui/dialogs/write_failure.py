@@ -147,15 +147,13 @@ def write_checked_copy(controller, out: Path) -> Path:
     its open connection, but a copy made from the file's path would come out empty. A copy that
     fails the check is removed and IncompleteCopyError says why.
     """
-    from annotator.share import share_database
-    from annotator.teammate_file import read_teammate_file
+    from annotator.share import copy_counts, share_database
 
     with controller.read() as session:
         articles, annotations = queries.counts(session)
     written = Path(share_database(controller.db, out))
     try:
-        data = read_teammate_file(written)
-        copied = (len(data.articles), len(data.annotations))
+        copied = copy_counts(written)
         problem = None if copied == (articles, annotations) else (
             f"it holds {copied[0]:,} articles and {copied[1]:,} annotations, "
             f"but the app shows {articles:,} and {annotations:,}")
