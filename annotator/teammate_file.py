@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import rules
-from .db import APPLICATION_ID, SCHEMA_VERSION, SQLITE_HEADER, file_identity, is_open_in_this_process
+from .db import APPLICATION_ID, SCHEMA_VERSION, SQLITE_HEADER, file_identity, is_open_in_this_process, sqlite_uri
 from .errors import InvalidValueError, MergeRefusedError, SpanError
 from .models import Base
 from .rules import printable, safe_repr
@@ -362,7 +362,7 @@ def _check_ids(name: str, application_id: int, user_version: int) -> None:
 
 
 def _open_untrusted(copy: Path, deadline: float | None) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"{copy.as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None,
+    conn = sqlite3.connect(sqlite_uri(copy, mode="ro", immutable="1"), uri=True, isolation_level=None,
                            check_same_thread=False)
     try:
         if deadline is not None:
