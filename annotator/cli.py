@@ -1,7 +1,9 @@
 """The ``annotator`` command line: import, list, tag, export, merge and share.
 
-Every subcommand exits 0 on success. On bad input it exits 1 after printing one
-line, beginning ``error:``, on stderr, and leaves nothing partially written.
+Every subcommand exits 0 on success. On bad input (usage mistakes included) it exits 1 after
+printing one line, beginning ``error:``, on stderr, and leaves nothing partially written; never a
+traceback. Every name, path and value it prints goes through ``rules.printable``, so escape sequences
+and line breaks in a file name or a stored title never reach the terminal raw.
 See docs/CLI.md for the full reference.
 """
 
@@ -23,16 +25,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .commands import AddAnnotations, AnnotationSpec
 from .db import Database, get_setting
-from .errors import AnnotatorError, NotFoundError
+from .errors import AnnotatorError, InvalidValueError, NotFoundError
 from .export import CANCELLED, export_csv
 from .importer import import_paths
-from .queries import get_article, list_articles, list_tags
+from .queries import get_article, is_storable_text, list_articles, list_tags, whole_number
+from .rules import check_annotator_name, printable, safe_repr
 
 PROG = "annotator"
 TITLE_WIDTH = 40
 OUTLET_WIDTH = 24
 BULK_REQUIRED = ("article_id", "start", "end", "tag")
 BULK_OPTIONAL = ("note", "annotator")
+# Arguments that are values (stored, or looked up), not file names: they must be text. File names may
+# hold any bytes (Linux allows it); they arrive surrogate-escaped and are used as they are.
+VALUE_ARGUMENTS = {"article": "ARTICLE", "tag": "TAG", "note": "--note", "annotator": "--annotator",
+                   "tags": "--tag", "articles": "--article", "annotators": "--annotator"}
 
 
 class UsageError(Exception):
@@ -46,6 +53,16 @@ class CliError(AnnotatorError):
 class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str):  # type: ignore[override]
         raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def offset(text: str) -> int:
+    """START/END: ASCII digits only (int() would also take "²", "٣" or "1_000"), at most 18 of them."""
+    number = whole_number(text)
+    if number is None:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of 0 or more, written with the digits 0-9 (at most 18), not {safe_repr(text)}"
+        )
+    return number
 
 
 def build_parser() -> ArgumentParser:
@@ -70,8 +87,8 @@ def build_parser() -> ArgumentParser:
     )
     p.add_argument("db", metavar="DB")
     p.add_argument("article", metavar="ARTICLE", nargs="?", help="article id (as `list` shows it) or UUID")
-    p.add_argument("start", metavar="START", nargs="?", type=int)
-    p.add_argument("end", metavar="END", nargs="?", type=int)
+    p.add_argument("start", metavar="START", nargs="?", type=offset)
+    p.add_argument("end", metavar="END", nargs="?", type=offset)
     p.add_argument("tag", metavar="TAG", nargs="?")
     p.add_argument("--note", default="", metavar="TEXT")
     p.add_argument("--annotator", metavar="NAME", help="default: the database's analyst setting, else your login name")
@@ -104,9 +121,11 @@ def build_parser() -> ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _tolerate_unencodable_output()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        refuse_undecodable(args)
         return args.run(args)
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else 0
@@ -123,6 +142,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(f"database problem: {exc}")
     except KeyboardInterrupt:
         return fail("interrupted", code=130)
+    except Exception as exc:  # a safety net for bugs: still one line, never a traceback (the fuzz test never gets here)
+        return fail(f"unexpected problem: {type(exc).__name__}: {exc}")
+
+
+def _tolerate_unencodable_output() -> None:
+    """A terminal whose encoding lacks a character (an old LANG=C system) gets an escape, not a crash."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and stream in (sys.__stdout__, sys.__stderr__) and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def refuse_undecodable(args: argparse.Namespace) -> None:
+    """Refuse value arguments that are not text (undecodable bytes in argv), and NUL in any argument."""
+    for key, value in vars(args).items():
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, str):
+                continue
+            label = VALUE_ARGUMENTS.get(key, key.upper())
+            if "\x00" in item:
+                raise UsageError(f"{label} holds a NUL character, which no argument can hold")
+            if key in VALUE_ARGUMENTS and not is_storable_text(item):
+                raise CliError(
+                    f"{label} {safe_repr(item)} is not valid text: it holds bytes that "
+                    f"{sys.getfilesystemencoding()} cannot decode; type it again in a UTF-8 terminal"
+                )
 
 
 def _silence_stdout() -> None:
@@ -133,9 +177,14 @@ def _silence_stdout() -> None:
 
 
 def fail(message: str, code: int = 1) -> int:
-    one_line = " ".join(str(message).split()) or "unknown problem"
+    one_line = printable(" ".join(str(message).split())) or "unknown problem"
     print(f"error: {one_line}", file=sys.stderr)
     return code
+
+
+def say(text: str, file=None) -> None:
+    """Print ``text`` as one line, every non-printable character (line breaks too) escaped."""
+    print(printable(str(text)), file=file)
 
 
 def describe_os_error(exc: OSError) -> str:
@@ -166,14 +215,28 @@ def open_db(path: str, create: bool = False) -> Iterator[Database]:
 
 
 def default_annotator(db: Database) -> str:
+    """The app's analyst setting, else the login name, tidied as the app tidies it; "analyst" if neither is usable."""
     with db.session() as session:
-        name = get_setting(session, "analyst")
-    if name and name.strip():
-        return name.strip()
+        setting = get_setting(session, "analyst")
+    for candidate in (setting, _login_name()):
+        name = " ".join(candidate.split()) if isinstance(candidate, str) else ""
+        try:
+            return check_annotator_name(name)
+        except InvalidValueError:
+            continue
+    return "analyst"
+
+
+def _login_name() -> str | None:
     try:
         return getpass.getuser()
     except (OSError, KeyError, ImportError):  # no login name (containers, some services)
-        return "analyst"
+        return None
+
+
+def given_annotator(value: str | None, db: Database) -> str:
+    """``--annotator`` with the white space people type around it removed, else the default."""
+    return value.strip() if value is not None else default_annotator(db)
 
 
 # --- import ---------------------------------------------------------------
@@ -183,7 +246,7 @@ def cmd_import(args) -> int:
     with open_db(args.db, create=True) as db:
         report = import_paths(db, args.paths)
         for problem in report.problems:
-            print(f"skipped {problem.path}: {problem.reason}", file=sys.stderr)
+            say(f"skipped {problem.path}: {problem.reason}", file=sys.stderr)
         added, present, skipped = len(report.added), len(report.duplicates), len(report.problems)
         if not added and not present and skipped:
             raise CliError(f"nothing was imported: {_plural(skipped, 'file')} skipped")
@@ -207,12 +270,12 @@ def cmd_list(args) -> int:
             }
             for a in articles
         ]
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json_text(data))
         return 0
     if not articles:
-        print(f"no articles yet; add some with `{PROG} import {args.db} PATH...`")
+        say(f"no articles yet; add some with `{PROG} import {args.db} PATH...`")
         return 0
-    header = ["id", "title", "outlet", "length", *tags]
+    header = ["id", "title", "outlet", "length", *map(printable, tags)]
     rows = [
         [str(a.id), _truncate(a.title, TITLE_WIDTH), _truncate(a.outlet, OUTLET_WIDTH), str(a.length),
          *(str(a.counts.get(name, 0)) for name in tags)]
@@ -226,6 +289,14 @@ def cmd_list(args) -> int:
     return 0
 
 
+def json_text(data: object) -> str:
+    """JSON with non-ASCII text kept readable but every non-printable character escaped (JSON does C0 only)."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if all(line.isprintable() for line in text.split("\n")):
+        return text
+    return "".join(ch if ch.isprintable() or ch == "\n" else json.dumps(ch)[1:-1] for ch in text)
+
+
 def _width(text: str) -> int:
     """Terminal columns: wide (CJK) characters take two, combining marks none."""
     return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -237,7 +308,7 @@ def _pad(text: str, width: int, left: bool) -> str:
 
 
 def _truncate(text: str, width: int) -> str:
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     if _width(text) <= width:
         return text
     while _width(text) > width - 1:
@@ -264,9 +335,9 @@ def cmd_tag(args) -> int:
         raise UsageError("tag needs ARTICLE START END TAG (or --csv FILE)")
     with open_db(args.db) as db:
         with db.session() as session:
-            article_id = get_article(session, args.article).id
-        who = args.annotator or default_annotator(db)
-        command = AddAnnotations([AnnotationSpec(article_id, args.start, args.end, args.tag, args.note)], who)
+            article_id = get_article(session, args.article.strip()).id
+        spec = AnnotationSpec(article_id, args.start, args.end, args.tag.strip(), args.note)
+        command = AddAnnotations([spec], given_annotator(args.annotator, db))
         command.do(db)
     print(command.result.added[0])
     return 0
@@ -274,63 +345,99 @@ def cmd_tag(args) -> int:
 
 def _tag_bulk(args) -> int:
     path = Path(args.csv_file)
+    name = path.name
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        try:
-            records = list(csv.reader(handle))
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise CliError(f"{path.name} cannot be read as UTF-8 CSV: {exc}") from exc
-    if not records:
-        raise CliError(f"{path.name} is empty; it needs a header row: {','.join(BULK_REQUIRED)}[,note,annotator]")
-    header = [name.strip().lower() for name in records[0]]
-    missing = [name for name in BULK_REQUIRED if name not in header]
-    unknown = [name for name in header if name not in BULK_REQUIRED + BULK_OPTIONAL]
+        reader = csv.reader(handle)
+        header = _read_csv(reader, name, lambda: next(reader, None))
+        column = _bulk_columns(header, name)
+        with open_db(args.db) as db:
+            who = given_annotator(args.annotator, db)
+            with db.session() as session:
+                specs, numbers = _read_csv(reader, name, lambda: _bulk_specs(session, reader, column, name))
+            if specs:
+                command = AddAnnotations(specs, who, row_numbers=numbers)
+                try:
+                    command.do(db)
+                except AnnotatorError as exc:
+                    raise type(exc)(f"{name}, {exc}; nothing was tagged") from exc
+    say(f"tagged {_plural(len(specs), 'span')} from {name}")
+    return 0
+
+
+def _read_csv(reader, name: str, read):
+    """``read()``, with a file that is not UTF-8 CSV reported on one line naming where it broke."""
+    try:
+        return read()
+    except UnicodeDecodeError:  # decoded in blocks: the bad byte is somewhere after the last line read
+        where = f" (it breaks after line {reader.line_num})" if reader.line_num else ""
+        raise CliError(f"{name} is not UTF-8 text{where}; save it as CSV UTF-8 and try again") from None
+    except csv.Error as exc:
+        raise CliError(f"{name}, line {reader.line_num}: cannot be read as CSV ({exc})") from None
+
+
+def _bulk_columns(header: list[str] | None, name: str) -> dict[str, int]:
+    """The header row checked: every required column, nothing unknown, nothing twice."""
+    if header is None:
+        raise CliError(f"{name} is empty; it needs a header row: {','.join(BULK_REQUIRED)}[,note,annotator]")
+    header = [cell.strip().lower() for cell in header]
+    missing = [column for column in BULK_REQUIRED if column not in header]
+    unknown = [column for column in header if column not in BULK_REQUIRED + BULK_OPTIONAL]
     if missing or unknown:
         problem = f"lacks the column(s) {', '.join(missing)}" if missing else f"has unknown column(s) {', '.join(unknown)}"
         raise CliError(
-            f"{path.name} {problem}; the first row must be a header naming the columns "
+            f"{name} {problem}; the first row must be a header naming the columns "
             f"{','.join(BULK_REQUIRED)}[,{','.join(BULK_OPTIONAL)}]"
         )
     if len(set(header)) != len(header):
-        raise CliError(f"{path.name} names a column twice in its header")
-    column = {name: index for index, name in enumerate(header)}
-    data = [(number, record) for number, record in enumerate(records[1:], start=1) if any(c.strip() for c in record)]
-    with open_db(args.db) as db:
-        who = args.annotator or default_annotator(db)
-        specs: list[AnnotationSpec] = []
-        article_ids: dict[str, int] = {}
-        with db.session() as session:
-            for number, record in data:
-                if len(record) != len(header):
-                    raise CliError(f"{path.name}, row {number}: has {len(record)} cells, the header has {len(header)}")
-                cell = {name: record[index] for name, index in column.items()}
-                ref = cell["article_id"].strip()
-                try:
-                    if ref not in article_ids:
-                        article_ids[ref] = get_article(session, ref).id
-                except NotFoundError as exc:
-                    raise CliError(f"{path.name}, row {number}: {exc}") from exc
-                try:
-                    start, end = int(cell["start"]), int(cell["end"])
-                except ValueError:
-                    raise CliError(
-                        f"{path.name}, row {number}: start and end must be whole numbers, "
-                        f"got {cell['start']!r} and {cell['end']!r}"
-                    ) from None
-                specs.append(AnnotationSpec(
-                    article_ids[ref], start, end, cell["tag"].strip(), cell.get("note", ""),
-                    (cell.get("annotator") or "").strip() or None,
-                ))
-        if specs:
-            command = AddAnnotations(specs, who)
-            try:
-                command.do(db)
-            except AnnotatorError as exc:
-                message = str(exc)
-                if len(specs) == 1 and not message.startswith("row "):
-                    message = f"row 1: {message}"
-                raise type(exc)(f"{path.name}, {message}; nothing was tagged") from exc
-    print(f"tagged {_plural(len(specs), 'span')} from {path.name}")
-    return 0
+        raise CliError(f"{name} names a column twice in its header")
+    return {column: index for index, column in enumerate(header)}
+
+
+def _bulk_specs(session, reader, column: dict[str, int], name: str) -> tuple[list[AnnotationSpec], Sequence[int]]:
+    """One spec per data row, in one pass: numbers checked as ASCII digits, each distinct article, tag and
+    annotator cell resolved once. Returns the specs and their row numbers (row 1 is the first under the header)."""
+    width = len(column)
+    a_col, s_col, e_col, t_col = (column[key] for key in BULK_REQUIRED)
+    n_col, w_col = column.get("note"), column.get("annotator")
+    article_ids: dict[str, int] = {}
+    tags: dict[str, str] = {}
+    annotators: dict[str, str | None] = {}
+    specs: list[AnnotationSpec] = []
+    numbers: list[int] | None = None  # only needed once a blank row has been skipped
+    for number, record in enumerate(reader, start=1):
+        if len(record) != width or record[a_col] not in article_ids:
+            if not any(cell.strip() for cell in record):  # a blank row
+                numbers = numbers if numbers is not None else list(range(1, len(specs) + 1))
+                continue
+            if len(record) != width:
+                raise CliError(f"{name}, row {number}: has {len(record)} cells, the header has {width}")
+            article_ids[record[a_col]] = _article_id(session, record[a_col], name, number)
+        start, end = whole_number(record[s_col].strip()), whole_number(record[e_col].strip())
+        if start is None or end is None:
+            raise CliError(
+                f"{name}, row {number}: start and end must be whole numbers of 0 or more written with the digits "
+                f"0-9 (at most 18), got {safe_repr(record[s_col])} and {safe_repr(record[e_col])}"
+            )
+        if record[t_col] not in tags:  # one stripped string per distinct cell, shared by every row
+            tags[record[t_col]] = record[t_col].strip()
+        who = None
+        if w_col is not None:
+            if record[w_col] not in annotators:
+                annotators[record[w_col]] = record[w_col].strip() or None  # blank: --annotator or the default
+            who = annotators[record[w_col]]
+        tag = tags[record[t_col]]
+        note = record[n_col] if n_col is not None else ""
+        specs.append(AnnotationSpec(article_ids[record[a_col]], start, end, tag, note, who))
+        if numbers is not None:
+            numbers.append(number)
+    return specs, numbers if numbers is not None else range(1, len(specs) + 1)
+
+
+def _article_id(session, ref: str, name: str, number: int) -> int:
+    try:
+        return get_article(session, ref.strip()).id
+    except NotFoundError as exc:
+        raise CliError(f"{name}, row {number}: {exc}") from exc
 
 
 # --- export ---------------------------------------------------------------
@@ -341,14 +448,14 @@ def cmd_export(args) -> int:
         article_ids = None
         if args.articles:
             with db.session() as session:
-                article_ids = [get_article(session, ref).id for ref in args.articles]
+                article_ids = [get_article(session, ref.strip()).id for ref in args.articles]
         written = export_csv(
             db, args.out, tags=args.tags, article_ids=article_ids, annotators=args.annotators,
             spreadsheet_safe=not args.raw,
         )
     if written == CANCELLED:  # only a progress callback cancels; kept for completeness
         raise CliError("export cancelled")
-    print(f"exported {_plural(written, 'annotation')} to {args.out}")
+    say(f"exported {_plural(written, 'annotation')} to {args.out}")
     return 0
 
 
@@ -356,13 +463,13 @@ def cmd_export(args) -> int:
 
 
 def cmd_merge(args) -> int:
-    from .merge import merge_databases
+    from .merge import checked_teammate_files, merge_databases
 
-    with open_db(args.db) as db:
-        for other in args.others:
-            if not Path(other).is_file():
-                raise NotFoundError(f"there is no database at {other}")
-        report = merge_databases(db, args.others)  # all files checked first, then one transaction
+    if not Path(args.db).exists():
+        raise NotFoundError(f"there is no database at {args.db}")
+    # Every file is checked before DB is opened (opening may upgrade it, with a backup), and not again after.
+    with checked_teammate_files(args.others, ours=args.db) as files, open_db(args.db) as db:
+        report = merge_databases(db, args.others, checked=files)  # one transaction
     print(report.summary())
     return 0
 
@@ -372,7 +479,7 @@ def cmd_share(args) -> int:
 
     with open_db(args.db) as db:
         written = share_database(db, args.out)
-    print(f"wrote {written}")
+    say(f"wrote {written}")
     return 0
 
 

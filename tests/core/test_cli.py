@@ -212,7 +212,12 @@ def test_tag_default_annotator_falls_back_to_login_name(dbfile, capsys, monkeypa
         (["1", "0", "5", "nosuchtag"], "no tag 'nosuchtag'"),
         (["99", "0", "5", "allegation"], "no article"),
         (["not-a-uuid", "0", "5", "allegation"], "no article"),
-        (["1", "x", "5", "allegation"], "invalid int value"),
+        (["1", "x", "5", "allegation"], "argument START: must be a whole number"),
+        (["1", "0", "²", "allegation"], "argument END: must be a whole number"),
+        (["1", "0", "-5", "allegation"], "argument END: must be a whole number"),
+        (["1", "0", "9" * 19, "allegation"], "at most 18"),
+        (["²", "0", "4", "allegation"], "no article '²'"),
+        (["9" * 20, "0", "4", "allegation"], "no article '99999999999999999999'"),
         (["1", "0", "5"], "ARTICLE START END TAG"),
         (["1", "0", "5", "allegation", "--csv", "f.csv"], "not both"),
     ],
@@ -455,3 +460,163 @@ def test_export_onto_the_database_is_refused(tagged, capsys):
     code, out, err = run(capsys, "export", tagged, tagged)
     assert_error(code, err, "database itself")
     assert annotation_count(tagged) == 4
+
+
+# --- hostile arguments: never a traceback, never a raw control character ------------------------
+
+UNDECODABLE = os.fsdecode(b"caf\xe9\xff")  # what argv holds for bytes the locale cannot decode
+
+
+def assert_printable(*texts: str) -> None:
+    for text in texts:
+        assert all(ch.isprintable() or ch == "\n" for ch in text), repr(text)
+
+
+@pytest.mark.parametrize(
+    ("argv", "label"),
+    [
+        (["1", "0", "5", UNDECODABLE], "TAG"),
+        (["1", "0", "5", "allegation", "--note", UNDECODABLE], "--note"),
+        (["1", "0", "5", "allegation", "--annotator", UNDECODABLE], "--annotator"),
+        ([UNDECODABLE, "0", "5", "allegation"], "ARTICLE"),
+    ],
+)
+def test_undecodable_values_are_refused_readably(dbfile, capsys, argv, label):
+    code, out, err = run(capsys, "tag", dbfile, *argv)
+    assert_error(code, err, label, "'caf\\udce9\\udcff'", "not valid text")
+    assert_printable(err)
+    assert annotation_count(dbfile) == 0
+
+
+@pytest.mark.parametrize("option", ["--tag", "--article", "--annotator"])
+def test_undecodable_export_filters_are_refused_readably(tagged, tmp_path, capsys, option):
+    code, out, err = run(capsys, "export", tagged, tmp_path / "out.csv", option, UNDECODABLE)
+    assert_error(code, err, option, "not valid text")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_export_article_superscript_digit_is_not_found(tagged, tmp_path, capsys):
+    code, out, err = run(capsys, "export", tagged, tmp_path / "out.csv", "--article", "²")
+    assert_error(code, err, "no article '²'")
+
+
+def test_share_to_a_file_name_with_undecodable_bytes(tagged, tmp_path, capsys):
+    out_path = tmp_path / os.fsdecode(b"copy-\xff.db")
+    code, out, err = run(capsys, "share", tagged, out_path)
+    assert code == 0, err
+    assert os.path.exists(os.fsencode(out_path))
+    assert out.strip().endswith("copy-\\udcff.db")  # escaped, never the raw byte
+    assert_printable(out)
+    assert annotation_count(out_path) == 4
+
+
+def test_a_database_whose_name_has_undecodable_bytes_works(tmp_path, capsys):
+    path = tmp_path / os.fsdecode(b"team-\xfd.db")
+    assert run(capsys, "import", path, DATA_DIR)[0] == 0
+    code, out, err = run(capsys, "tag", path, 1, 0, 5, "allegation", "--annotator", "alice")
+    assert code == 0, err
+    assert annotation_count(path) == 1
+
+
+def test_export_to_a_name_with_an_escape_sequence_prints_it_escaped(tagged, tmp_path, capsys):
+    out_path = tmp_path / "out\x1b[2J\n.csv"
+    code, out, err = run(capsys, "export", tagged, out_path)
+    assert code == 0, err
+    assert out_path.exists()
+    assert "\\u001b[2J\\u000a.csv" in out
+    assert_printable(out, err)
+
+
+def test_importing_a_folder_with_a_non_utf8_file_name_prints_it_safely(tmp_path, capsys):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "good.txt").write_text("A perfectly ordinary article about the budget.", encoding="utf-8")
+    (folder / os.fsdecode(b"r\xe9sum\xe9 \x1b[31m.txt")).write_text("Another article, named in Latin-1.",
+                                                                  encoding="utf-8")
+    code, out, err = run(capsys, "import", tmp_path / "a.db", folder)
+    assert code == 0, err
+    assert "Traceback" not in err and "unexpected problem" not in err
+    assert_printable(out, err)
+    assert out.startswith("imported ")
+
+
+def test_list_escapes_direction_and_control_characters_of_stored_titles(tmp_path, capsys):
+    from annotator.importer import ArticleText, ImportArticles
+
+    path = tmp_path / "t.db"
+    title = "Minister \u202eDENIES\u202c claims \U0001f525"
+    with Database.open(path) as db:
+        ImportArticles([ArticleText(text="Body text of the story.", title=title, outlet="Outlet\u2066x")]).do(db)
+    code, out, err = run(capsys, "list", path)
+    assert code == 0, err
+    assert "\\u202eDENIES\\u202c" in out and "\\u2066" in out and "\U0001f525" in out
+    assert_printable(out)
+    code, out, err = run(capsys, "list", path, "--json")
+    assert_printable(out)
+    assert json.loads(out)[0]["title"] == title
+
+
+def test_an_unexpected_exception_is_still_one_error_line(dbfile, capsys, monkeypatch):
+    def broken(args):
+        raise RuntimeError("boom\x1b[31m\nsecond line")
+
+    monkeypatch.setattr("annotator.cli.cmd_list", broken)
+    code, out, err = run(capsys, "list", dbfile)
+    assert_error(code, err, "unexpected problem: RuntimeError: boom\\u001b[31m second line")
+
+
+def test_names_typed_with_spaces_around_them_are_stripped(dbfile, capsys):
+    code, out, err = run(capsys, "tag", dbfile, " 1 ", 0, 5, "  allegation ", "--annotator", "  alice  ")
+    assert code == 0, err
+    with Database.open(dbfile, create=False) as db, db.session() as session:
+        (info,) = list_annotations(session)
+    assert (info.tag, info.annotator) == ("allegation", "alice")
+
+
+@pytest.mark.parametrize(("name", "fragment"), [("   ", "annotator name is blank"),
+                                                ("a\u202eb", "U+202E"), ("x" * 201, "201 characters")])
+def test_bad_annotator_names_are_refused(dbfile, capsys, name, fragment):
+    code, out, err = run(capsys, "tag", dbfile, 1, 0, 5, "allegation", "--annotator", name)
+    assert_error(code, err, fragment)
+    assert annotation_count(dbfile) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("1,²,5,allegation\n", "row 1: start and end must be whole numbers"),
+        ("1,0,99999999999999999999,allegation\n", "row 1: start and end must be whole numbers"),
+        ("1,0,5,allegation\n\n  ,  \n1,6,9,nosuchtag\n", "row 4: there is no tag 'nosuchtag'"),
+        ("1,0,5,allegation\n\n1,0,5,allegation\n", "row 3: "),
+        ("99999999999999999999,0,5,allegation\n", "row 1: there is no article '99999999999999999999'"),
+        ("²,0,5,allegation\n", "row 1: there is no article '²'"),
+    ],
+)
+def test_tag_bulk_hostile_cells(dbfile, tmp_path, capsys, body, fragment):
+    bulk = tmp_path / "bulk.csv"
+    bulk.write_text("article_id,start,end,tag\n" + body, encoding="utf-8")
+    code, out, err = run(capsys, "tag", dbfile, "--csv", bulk, "--annotator", "alice")
+    assert_error(code, err, fragment)
+    assert annotation_count(dbfile) == 0
+
+
+def test_tag_bulk_refuses_control_characters_in_a_note_naming_the_row(dbfile, tmp_path, capsys):
+    bulk = write_bulk(tmp_path / "bulk.csv", [["article_id", "start", "end", "tag", "note"],
+                                              [1, 0, 5, "allegation", "fine"], [1, 6, 9, "denial", "bad\x00\x1b"]])
+    code, out, err = run(capsys, "tag", dbfile, "--csv", bulk, "--annotator", "alice")
+    assert_error(code, err, "bulk.csv, row 2: the note holds the control character U+0000", "nothing was tagged")
+    assert annotation_count(dbfile) == 0
+
+
+def test_tag_bulk_that_is_not_utf8_is_refused(dbfile, tmp_path, capsys):
+    bulk = tmp_path / "bulk.csv"
+    bulk.write_bytes(b"article_id,start,end,tag,note\n1,0,5,allegation,caf\xe9\n")
+    code, out, err = run(capsys, "tag", dbfile, "--csv", bulk)
+    assert_error(code, err, "bulk.csv is not UTF-8 text")
+    assert annotation_count(dbfile) == 0
+
+
+def test_tag_bulk_header_only_tags_nothing(dbfile, tmp_path, capsys):
+    bulk = write_bulk(tmp_path / "bulk.csv", [["article_id", "start", "end", "tag"]])
+    code, out, err = run(capsys, "tag", dbfile, "--csv", bulk)
+    assert code == 0 and out.strip() == "tagged 0 spans from bulk.csv"

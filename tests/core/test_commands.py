@@ -16,7 +16,7 @@ from annotator.commands import (
     UpdateTag,
 )
 from annotator.db import Database
-from annotator.errors import ConflictError, DuplicateAnnotationError, NotFoundError, SpanError
+from annotator.errors import ConflictError, DuplicateAnnotationError, InvalidValueError, NotFoundError, SpanError
 from annotator.models import Annotation, Annotator, Article, Setting, Tag
 from annotator.queries import annotations_for_article, list_annotators, list_tags, tag_by_name
 
@@ -349,10 +349,11 @@ def test_add_tag_name_clash_and_blank_name(db):
     before = snapshot(db)
     with pytest.raises(ConflictError, match="evidence"):
         AddTag("evidence", "#000000").do(db)
-    with pytest.raises(ConflictError):
+    # The core refuses padded names rather than tidying them (the dialogs strip what people type).
+    with pytest.raises(InvalidValueError, match="white space"):
         AddTag("  evidence ", "#000000").do(db)
-    with pytest.raises(NotFoundError):
-        AddTag("   ", "#000000")
+    with pytest.raises(InvalidValueError, match="blank"):
+        AddTag("   ", "#000000").do(db)
     assert snapshot(db) == before
 
 
@@ -401,9 +402,10 @@ def test_rename_clash_is_refused(db):
     with db.session() as session:
         tag_id = tag_by_name(session, "denial").id
     before = snapshot(db)
-    for name in ("evidence", "   "):
-        with pytest.raises(ConflictError):
-            UpdateTag(tag_id, name=name).do(db)
+    with pytest.raises(ConflictError, match="already a tag named 'evidence'"):
+        UpdateTag(tag_id, name="evidence").do(db)
+    with pytest.raises(InvalidValueError, match="blank"):
+        UpdateTag(tag_id, name="   ").do(db)
     assert snapshot(db) == before
     with pytest.raises(NotFoundError):
         UpdateTag(999, name="x").do(db)
@@ -428,3 +430,145 @@ def test_redo_refused_when_a_removed_annotator_id_was_taken_elsewhere(db, articl
     with pytest.raises(ConflictError, match="another window"):
         command.do(db)
     assert snapshot(db) == before
+
+
+# --- Tag shortcuts are unique ------------------------------------------------------------------
+
+
+def test_a_shortcut_belongs_to_one_tag(db):
+    before = snapshot(db)
+    with pytest.raises(ConflictError, match="the key '1' already belongs to the tag 'allegation'"):
+        AddTag("rumour", "#123456", "1").do(db)
+    AddTag("rumour", "#123456", "q").do(db)
+    with pytest.raises(ConflictError, match="'Q' already belongs to the tag 'rumour'"):  # keys compare without case
+        AddTag("gossip", "#654321", "Q").do(db)
+    with db.session() as session:
+        allegation = tag_by_name(session, "allegation").id
+    with pytest.raises(ConflictError, match="already belongs to the tag 'denial'"):
+        UpdateTag(allegation, shortcut="2").do(db)
+    UpdateTag(allegation, shortcut="1").do(db)  # its own key again is fine
+    AddTag("no key", "#000000", "").do(db)
+    AddTag("no key either", "#000001", "").do(db)  # many tags may have no key
+    with db.session() as session:
+        keys = {tag.name: tag.shortcut for tag in list_tags(session)}
+    assert keys == {"allegation": "1", "denial": "2", "evidence": "3", "context": "4", "rumour": "q",
+                    "no key": "", "no key either": ""}
+    assert len(snapshot(db)["tags"]) == len(before["tags"]) + 3
+
+
+# --- Big batches (the command line's --csv) ------------------------------------------------------
+
+
+def words(text: str) -> list[tuple[int, int]]:
+    import re
+
+    return [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+
+
+@pytest.fixture
+def long_article(add_article) -> tuple[int, str]:
+    text = " ".join(f"word{i}" for i in range(3000))
+    return add_article(text), text
+
+
+def test_a_big_batch_names_the_row_repeating_a_stored_annotation(db, long_article, tag_span):
+    article, text = long_article
+    spans = words(text)[:150]  # more rows than are looked up one by one
+    tag_span(article, *spans[119], "evidence")
+    before = snapshot(db)
+    specs = [AnnotationSpec(article, *span, "evidence") for span in spans]
+    with pytest.raises(DuplicateAnnotationError, match="^row 120: alice already tagged"):
+        AddAnnotations(specs, "alice").do(db)
+    others = [AnnotationSpec(article, *span, "denial") for span in spans]
+    with pytest.raises(DuplicateAnnotationError, match="^row 200: alice already tagged .* as denial"):  # in the batch
+        AddAnnotations(others + [AnnotationSpec(article, *spans[10], "denial")] * 2, "alice",
+                       row_numbers=range(50, 50 + len(others) + 2)).do(db)
+    assert snapshot(db) == before
+
+
+def test_a_big_batch_skips_stored_and_repeated_annotations_when_asked(db, long_article, tag_span):
+    article, text = long_article
+    spans = words(text)[:300]
+    stored = {tag_span(article, *spans[i], "denial", annotator="bob") for i in (0, 150, 299)}
+    specs = [AnnotationSpec(article, *span, "denial", annotator="bob") for span in spans] + [
+        AnnotationSpec(article, *spans[7], "denial", annotator="bob")]
+    command = AddAnnotations(specs, "alice", skip_duplicates=True)
+    command.do(db)
+    assert command.result.skipped_duplicates == 4
+    found = annotations(db, article)
+    assert len(found) == 300 and {a.uuid for a in found} == stored | set(command.result.added)
+
+
+def test_forty_thousand_rows_undo_and_redo_exactly(db, long_article):
+    """Past SQLite's 32,766 bound parameters per statement: undo deletes in chunks; redo brings the same rows."""
+    article, text = long_article
+    spans = words(text)
+    specs = [AnnotationSpec(article, start, end, tag, note, who)
+             for start, end in spans for tag in ("allegation", "denial")
+             for note, who in (("", None), ("n", "bob"), ("", "carol"), ("“q”", "dave"), ("", "erin"),
+                               ("", "fay"), ("", "gil"))][:40_000]
+    before = snapshot(db)
+    command = AddAnnotations(specs, "alice")
+    command.do(db)
+    after = snapshot(db)
+    assert len(after["annotations"]) == 40_000 and len(set(command.result.added)) == 40_000
+    command.undo(db)
+    assert snapshot(db) == before
+    command.do(db)
+    assert snapshot(db) == after
+
+
+def test_rows_are_stored_as_the_orm_stores_them(db, article):
+    """The bulk insert writes the same timestamp text and valid version-4 UUIDs."""
+    import re
+    import sqlite3
+    import uuid as uuid_module
+
+    AddAnnotations([AnnotationSpec(article, *span("Syria"), "context")], "alice").do(db)
+    AddAnnotations([AnnotationSpec(article, *span("claim"), "evidence"),
+                    AnnotationSpec(article, *span("photos"), "evidence")], "alice").do(db)
+    conn = sqlite3.connect(db.path)
+    try:
+        rows = conn.execute("SELECT uuid, created_at, updated_at, typeof(created_at) FROM annotations").fetchall()
+    finally:
+        conn.close()
+    assert len(rows) == 3
+    for uuid, created, updated, kind in rows:
+        assert uuid_module.UUID(uuid).version == 4 and str(uuid_module.UUID(uuid)) == uuid
+        assert kind == "text" and created == updated
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", created)
+    for info in annotations(db, article):
+        assert info.created_at.tzinfo is not None
+
+
+def test_an_article_id_sqlite_cannot_hold_is_not_found(db, article):
+    before = snapshot(db)
+    for article_id in (2**63, 2**70, -1, "1", True):
+        with pytest.raises(NotFoundError, match="no article"):
+            AddAnnotations([AnnotationSpec(article_id, 0, 5, "context")], "alice").do(db)
+    assert snapshot(db) == before
+
+
+def test_redo_refused_when_another_window_added_the_same_annotation(db, article):
+    command = AddAnnotations([AnnotationSpec(article, *span("claim"), "allegation")], "alice")
+    command.do(db)
+    command.undo(db)
+    with Database.open(db.path) as other:
+        AddAnnotations([AnnotationSpec(article, *span("claim"), "allegation")], "alice").do(other)
+    before = snapshot(db)
+    with pytest.raises(ConflictError, match="another window has added the same"):
+        command.do(db)
+    assert snapshot(db) == before
+
+
+def test_added_uuids_follow_the_order_of_the_specs(db, long_article):
+    """Rows are stored in span order, but result.added[i] is still the UUID of specs[i] (skips left out)."""
+    article, text = long_article
+    spans = words(text)[:400]
+    specs = [AnnotationSpec(article, *spans[i], "context", note=str(i)) for i in reversed(range(400))]
+    specs.insert(5, specs[0])  # a repeat, skipped
+    command = AddAnnotations(specs, "alice", skip_duplicates=True)
+    command.do(db)
+    by_uuid = {a.uuid: a for a in annotations(db, article)}
+    kept = specs[:5] + specs[6:]
+    assert [(by_uuid[u].start, by_uuid[u].note) for u in command.result.added] == [(s.start, s.note) for s in kept]
