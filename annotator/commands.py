@@ -190,9 +190,15 @@ def _insert_rows(connection: Connection, rows: list[tuple]) -> None:
             connection.exec_driver_sql("PRAGMA cache_size = -2000")
 
 
+def chunks(items: Sequence, size: int = _CHUNK) -> Iterator[Sequence]:
+    """``items`` in slices of ``size``: an ``IN (...)`` list stays far below SQLite's 32,766 bound parameters."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 def _delete_rows(connection: Connection, uuids: list[str]) -> None:
-    for at in range(0, len(uuids), _CHUNK):
-        connection.execute(delete(Annotation).where(Annotation.uuid.in_(uuids[at:at + _CHUNK])))
+    for chunk in chunks(uuids):
+        connection.execute(delete(Annotation).where(Annotation.uuid.in_(chunk)))
 
 
 class AddAnnotations(Command):
@@ -430,13 +436,15 @@ class DeleteAnnotations(Command):
 
     def do(self, db: Database) -> None:
         columns = [c for c in Annotation.__table__.columns if c.name != "id"]
+        wanted = list(dict.fromkeys(self.uuids))
         with db.transaction() as session:
-            found = session.execute(select(*columns).where(Annotation.uuid.in_(self.uuids))).mappings().all()
-            if len(found) != len(set(self.uuids)):
+            found = [dict(row) for chunk in chunks(wanted)
+                     for row in session.execute(select(*columns).where(Annotation.uuid.in_(chunk))).mappings()]
+            if len(found) != len(wanted):
                 raise NotFoundError("some of these annotations no longer exist (another window may have deleted them)")
-            self._rows = [dict(row) for row in found]
+            self._rows = found
             self.affected_articles = {row["article_id"] for row in self._rows}
-            session.execute(delete(Annotation).where(Annotation.uuid.in_(self.uuids)))
+            _delete_rows(session.connection(), wanted)
         self.annotation_changes = AnnotationChanges(removed=frozenset(self.uuids))
 
     def undo(self, db: Database) -> None:

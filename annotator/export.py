@@ -24,7 +24,7 @@ from sqlalchemy import String, func, select, type_coerce
 from .db import Database
 from .errors import NotFoundError
 from .models import Annotation, Annotator, Article, Tag
-from .rules import printable
+from .rules import printable, safe_repr
 from .safe_files import check_target, remove_quietly, replace_target, shown, sweep_leftovers, temp_beside
 
 CSV_COLUMNS = [
@@ -139,15 +139,15 @@ def _ids_for(conn, model, column, wanted: list, what: str) -> list[int]:
     found = dict(conn.execute(select(column, model.id).where(column.in_(wanted))).all())
     missing = [value for value in wanted if value not in found]
     if missing:
-        names = ", ".join(repr(value) for value in missing)
-        plural = "s" if len(missing) > 1 else ""
+        names = ", ".join(safe_repr(value) if isinstance(value, str) else str(value) for value in missing)
         if what == "article":
             hint = "; `annotator list` shows the ids"
         else:
             order = (model.position, model.id) if model is Tag else (column,)
             known = ", ".join(str(name) for name in conn.execute(select(column).order_by(*order)).scalars())
             hint = f"; the {what}s are: {known or '(none yet)'}"
-        raise NotFoundError(f"there is no {what}{plural} {names}{hint}")
+        lead = f"there is no {what}" if len(missing) == 1 else f"there are no {what}s"
+        raise NotFoundError(f"{lead} {names}{hint}")
     return list(found.values())
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from .commands import Command
+from .commands import Command, chunks
 from .db import Database, backup_database, get_setting
 from .errors import AnnotatorError, ConflictError
 from .models import Annotation, Annotator, Article, Tag, new_uuid
@@ -45,7 +45,6 @@ _SQLITE_INSERT_ANNOTATIONS = "INSERT INTO annotations ({}) VALUES ({})".format(
     ", ".join(f'"{c}"' for c in _ANNOTATION_COLUMNS), ", ".join("?" * len(_ANNOTATION_COLUMNS)))
 BULK_CACHE_KIB = 65536
 Progress = Callable[[int, int, str], bool]  # (done, total, message) -> keep going?
-CHUNK = 500
 TEXT_BATCH_CHARS = 8_000_000  # article texts inserted together (one larger article goes alone)
 
 
@@ -295,17 +294,12 @@ def _insert_annotations(connection: Connection, rows: list[tuple]) -> None:
             connection.exec_driver_sql("PRAGMA cache_size = -2000")
         return
     # Any other database: the portable Core insert, with the timestamps as aware datetimes for UTCDateTime.
-    for chunk in _chunks(rows, 10_000):
+    for chunk in chunks(rows, 10_000):
         params = [dict(zip(_ANNOTATION_COLUMNS, row, strict=True)) for row in chunk]
         for values in params:
             for column in ("created_at", "updated_at"):
                 values[column] = datetime.fromisoformat(values[column]).replace(tzinfo=UTC)
         connection.execute(insert(Annotation.__table__), params)
-
-
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 class _Stash:
@@ -466,7 +460,7 @@ class MergeDatabases(Command):
         stash, stashed = _Stash(), set()
         try:
             with db.transaction() as session:
-                for chunk in _chunks(created.annotation_uuids):
+                for chunk in chunks(created.annotation_uuids):
                     session.execute(delete(Annotation).where(Annotation.uuid.in_(chunk)))
                 _delete_unused(session, Article, Article.uuid, created.article_uuids, Annotation.article_id,
                                "articles", keep=lambda ids: stashed.update(_stash_texts(session, ids, stash)))
@@ -497,7 +491,7 @@ def _stash_texts(session: Session, ids: list[int], stash: _Stash) -> list[str]:
 
 def _delete_unused(session: Session, model, key_column, keys: list[str], used_by, what: str,
                    keep: Callable[[list[int]], None] | None = None) -> None:
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         ids = list(session.scalars(select(model.id).where(key_column.in_(chunk))))
         used = session.scalar(select(func.count()).select_from(Annotation).where(used_by.in_(ids)))
         if used:

@@ -516,6 +516,12 @@ def test_forty_thousand_rows_undo_and_redo_exactly(db, long_article):
     assert snapshot(db) == before
     command.do(db)
     assert snapshot(db) == after
+    # Deleting them all at once (one Delete key press on a select-all) and undoing that, too.
+    delete = DeleteAnnotations(list(command.result.added))
+    delete.do(db)
+    assert snapshot(db)["annotations"] == before["annotations"] == []
+    delete.undo(db)
+    assert snapshot(db) == after
 
 
 def test_rows_are_stored_as_the_orm_stores_them(db, article):
