@@ -406,6 +406,11 @@ class ImportArticles(Command):
         self.report.added = [(row.id, row.title) for row in ids]
         self.affected_articles = {row.id for row in ids}
 
+    @property
+    def changed_nothing(self) -> bool:
+        """True after ``do`` when every text was already in the library (reported as duplicates)."""
+        return self._rows == []
+
     def undo(self, db: Database) -> None:
         with db.transaction() as session:
             session.execute(delete(Article).where(Article.uuid.in_([r["uuid"] for r in self._rows or []])))

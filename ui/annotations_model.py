@@ -283,8 +283,6 @@ class AnnotationsTableModel(QAbstractTableModel):
             value = value.strip()
             if value == row.tag:
                 return True
-            if value not in {tag.name for tag in self.controller.tags()}:
-                return False
             ok = self.controller.run(UpdateAnnotation(row.uuid, tag=value))
         else:
             if value == row.note:

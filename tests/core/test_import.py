@@ -231,3 +231,17 @@ def test_progress_can_cancel(db, tmp_path):
     assert report.cancelled
     assert stored(db) == []
     assert seen[0] == (0, 3)
+
+
+def test_an_import_of_texts_already_there_changes_nothing(db):
+    """The command itself says so (no empty undo step), so no caller has to pre-filter known texts."""
+    from annotator.importer import ImportArticles, read_articles
+    from tests.conftest import DATA_DIR
+
+    texts, _ = read_articles([DATA_DIR])
+    first = ImportArticles(texts)
+    first.do(db)
+    assert not first.changed_nothing and len(first.report.added) == 3
+    again = ImportArticles(texts)
+    again.do(db)
+    assert again.changed_nothing and len(again.report.duplicates) == 3 and again.report.added == []

@@ -6,9 +6,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from annotator import queries
-from annotator.importer import ArticleText, ImportArticles, ImportReport, read_articles
-from annotator.text import sha256_text
+from annotator.importer import ImportArticles, ImportReport, read_articles
 
 from .errors import widen
 from .progress import CANCELLED, run_with_progress
@@ -51,27 +49,13 @@ def import_articles(parent: QWidget | None, controller, paths: list[str] | None 
     texts, report = result
     if report.cancelled:
         return None
-    new_texts = _drop_known(controller, texts, report)
-    if new_texts:
-        if not controller.run(ImportArticles(new_texts, report)):
+    if texts:
+        command = ImportArticles(texts, report)  # texts already in the library become report.duplicates
+        if not controller.run(command) and not command.changed_nothing:
             return None  # the controller has already told the analyst why
     if report.problems or report.duplicates or not report.added:
         build_import_summary(parent, report, paths).exec()
     return report
-
-
-def _drop_known(controller, texts: list[ArticleText], report: ImportReport) -> list[ArticleText]:
-    """Texts already in the library are reported as duplicates without an empty undo step."""
-    with controller.read() as session:
-        known = {article.sha256 for article in queries.list_articles(session)}
-    fresh: list[ArticleText] = []
-    for text in texts:
-        digest = sha256_text(text.text)
-        if digest in known:
-            report.duplicates.append(text.source_path or text.title)
-        else:
-            fresh.append(text)
-    return fresh  # duplicates *within* the batch are reported by ImportArticles itself
 
 
 def summary_line(report: ImportReport) -> str:
