@@ -1,4 +1,21 @@
-"""Errors an analyst can read: every message says what happened and, where it helps, what to do."""
+"""Errors an analyst can read: every message says what happened and, where it helps, what to do.
+
+Errors about saving also carry a ``reason`` as a value, so a view chooses its advice from the reason, never
+from the wording of the message.
+"""
+
+from enum import StrEnum
+
+
+class SaveFailure(StrEnum):
+    """Why a change could not be saved (``DatabaseWriteError.reason``, ``DatabaseBusyError.reason``)."""
+
+    READ_ONLY = "read-only"  # the file or its folder cannot be written
+    DISK_FULL = "disk-full"
+    GONE = "gone"  # the file was deleted or moved while open
+    BUSY = "busy"  # another program is writing; try again in a moment
+    LOCKED = "locked"  # another program holds the file locked
+    OTHER = "other"
 
 
 class AnnotatorError(Exception):
@@ -18,7 +35,9 @@ class CorruptDatabaseError(AnnotatorError):
 
 
 class DatabaseBusyError(AnnotatorError):
-    pass
+    def __init__(self, message: str, reason: SaveFailure = SaveFailure.BUSY):
+        super().__init__(message)
+        self.reason = reason
 
 
 class SpanError(AnnotatorError):
@@ -47,6 +66,10 @@ class MergeRefusedError(AnnotatorError):
 
 class DatabaseWriteError(AnnotatorError):
     """The change could not be saved (read-only file, full disk, file gone); nothing of it was written."""
+
+    def __init__(self, message: str, reason: SaveFailure = SaveFailure.OTHER):
+        super().__init__(message)
+        self.reason = reason
 
 
 class InvalidValueError(AnnotatorError):
