@@ -143,15 +143,32 @@ def machine_facts() -> list[str]:
     ]
 
 
+def earlier_rows(rerun: set[str]) -> tuple[list[str], str]:
+    """Table lines of RESULTS.md for workloads not rerun now, and the date of the run they came from."""
+    if not RESULTS.exists():
+        return [], ""
+    lines = RESULTS.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if line.startswith("| ") and not line.startswith(("| workload", "|---"))
+            and line.split("|")[1].strip() not in rerun]
+    date = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("- Date:")), "an earlier run")
+    return kept, date
+
+
 def write_results(rows: list[Row], args: argparse.Namespace, text: str) -> None:
     command = "python -m benchmarks.run" + (" --quick" if args.quick else "") + (
         f" --only {args.only}" if args.only else "") + " --write"
+    kept, date = earlier_rows({row.workload for row in rows}) if args.only and not args.quick else ([], "")
+    earlier = []
+    if kept:
+        earlier = ["", f"Rows of the workloads not rerun, kept from the run of {date}:", "",
+                   *table([]).splitlines(), *kept]
     body = [
         "# Benchmark results",
         "",
         f"Command: `{command}`" + (" (quick sizes: a smoke run, targets not meaningful)" if args.quick else ""),
         "",
         text,
+        *earlier,
         "",
         "## Machine",
         "",
