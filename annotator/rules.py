@@ -39,6 +39,17 @@ _NOTE_CONTROLS = frozenset("\t\n\r")
 _DESCRIPTION_CONTROLS = frozenset("\t\n")
 # Characters that show nothing: an article made only of these (and white space) has no text.
 _INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me", "Cn", "Co", "Cs"})
+# Letters and symbols that draw nothing (Hangul fillers, the blank Braille pattern, Khmer inherent vowels, the
+# Mongolian vowel separator): "alice\u3164" reads as "alice".
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u17b4\u17b5\u180e\u2800\u3164\uffa0")
+# Marks that change nothing visible after a letter: the combining grapheme joiner, Mongolian free variation
+# selectors and the variation selectors (which only pick an emoji or text style after a symbol).
+_IGNORABLE_MARKS = re.compile("[\u034f\u180b-\u180d\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+# Noncharacters Qt reads as a byte-swapped byte order mark: text after one would be shown garbled.
+_NON_SPACE = re.compile(r"\S")
+_NONCHARACTERS = re.compile("[\ufffe\uffff]")
+# Cyrillic and Greek letters drawn like Latin ones (after case folding), for telling look-alike names apart.
+_CONFUSABLE = str.maketrans("авекмнорстухѕіјԁԛԝαβεζηικμνορτυχ", "abekmhopctyxsijdqwabezhikmvoptux")
 
 
 # --- building blocks -------------------------------------------------------
@@ -115,7 +126,9 @@ def _refuse_name(field: str, value: object, limit: int) -> str:
         category = unicodedata.category(ch)
         if (ch == _ZWJ and _zwj_joins_emoji(value, index)) or (ch == _ZWNJ and _zwnj_joins_letters(value, index)):
             continue
-        if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
+        if _IGNORABLE_MARKS.fullmatch(ch) and index > 0 and unicodedata.category(value[index - 1]) == "So":
+            continue  # ❤️: a variation selector choosing how a symbol is drawn
+        if category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") or ch in _BLANK_GLYPHS or _IGNORABLE_MARKS.fullmatch(ch):
             raise InvalidValueError(
                 f"the {field} {safe_repr(value)} holds {describe_char(ch)}, an invisible or control character; "
                 "names may hold only visible characters and spaces"
@@ -137,8 +150,10 @@ def check_tag_name(value: object) -> str:
 
 
 def name_key(name: str) -> str:
-    """What a person sees in a name: two names with the same key look alike (``Alice``, ``alice``, ``ａｌｉｃｅ``)."""
-    return unicodedata.normalize("NFKC", name).casefold()
+    """What a person sees in a name: two names with the same key look alike (``Alice``, ``alice``, ``ａｌｉｃｅ``,
+    ``аlice`` with a Cyrillic а). Only for warning about look-alikes: names are stored and compared exactly."""
+    folded = unicodedata.normalize("NFKC", _IGNORABLE_MARKS.sub("", name)).casefold()
+    return folded.replace(_ZWJ, "").replace(_ZWNJ, "").translate(_CONFUSABLE)
 
 
 def printable(value: str) -> str:
@@ -263,6 +278,10 @@ def check_article_text(value: object) -> str:
         raise InvalidValueError("the article text looks binary (it holds many control characters)")
     if _has_surrogate(value):
         raise InvalidValueError("the article text holds a character that is not valid Unicode")
+    bad = None if value.isascii() else _NONCHARACTERS.search(value)
+    if bad is not None:
+        raise InvalidValueError(f"the article text holds {describe_char(bad.group())}, which is not a character "
+                                "(a byte-order mark read the wrong way round): re-save the file as UTF-8")
     if not has_visible_text(value):
         raise InvalidValueError("the article has no text, only white space or invisible characters")
     return value
@@ -279,7 +298,16 @@ def looks_binary(text: str) -> bool:
 
 def has_visible_text(text: str) -> bool:
     """True if any character shows something (zero-width spaces, joiners and marks alone do not)."""
-    return any(not ch.isspace() and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES for ch in text)
+    return any(not ch.isspace() and ch not in _BLANK_GLYPHS and unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+               for ch in text)
+
+
+def has_visible_span(text: str, start: int, end: int) -> bool:
+    """True if ``text[start:end]`` shows something; fast when its first non-space character is ASCII."""
+    first = _NON_SPACE.search(text, start, end)
+    if first is None:
+        return False
+    return first.group().isascii() or has_visible_text(text[first.start():end])
 
 
 def article_text_problem(text: str) -> str | None:

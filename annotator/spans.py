@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .errors import SpanError
+from .rules import has_visible_span
 
 
 def validate_span(text: str, start: object, end: object) -> None:
@@ -13,8 +14,8 @@ def validate_span(text: str, start: object, end: object) -> None:
         raise SpanError(f"span {start}–{end} is outside the article (its length is {len(text)})")
     if start >= end:
         raise SpanError(f"span {start}–{end} is empty: the end must be after the start")
-    if not text[start:end].strip():
-        raise SpanError(f"span {start}–{end} holds only white space")
+    if not has_visible_span(text, start, end):
+        raise SpanError(f"span {start}–{end} holds only white space or invisible characters")
 
 
 def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
