@@ -26,7 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from .commands import AddAnnotations, AnnotationSpec
 from .db import Database, get_setting
 from .errors import AnnotatorError, InvalidValueError, NotFoundError
-from .export import CANCELLED, export_csv
+from .export import CANCELLED, export_file
+from .formats.registry import DEFAULT_WRITER, reader_suffixes, writer_names, writers
 from .importer import import_paths
 from .queries import get_article, is_storable_text, list_articles, list_tags, whole_number
 from .rules import check_annotator_name, printable, safe_repr
@@ -36,6 +37,10 @@ TITLE_WIDTH = 40
 OUTLET_WIDTH = 24
 BULK_REQUIRED = ("article_id", "start", "end", "tag")
 BULK_OPTIONAL = ("note", "annotator")
+# Bounds on a bulk CSV, so /dev/zero or a file without line breaks cannot eat the memory: a row holds at most a
+# 100,000-character note and a few short cells; the row count matches what a merge accepts.
+MAX_CSV_LINE = 1_048_576
+MAX_CSV_ROWS = 5_000_000
 # Arguments that are values (stored, or looked up), not file names: they must be text. File names may
 # hold any bytes (Linux allows it); they arrive surrogate-escaped and are used as they are.
 VALUE_ARGUMENTS = {"article": "ARTICLE", "tag": "TAG", "note": "--note", "annotator": "--annotator",
@@ -70,7 +75,8 @@ def build_parser() -> ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = commands.add_parser("import", help="import article files or folders into DB (created if missing)",
-                            description="Import .txt/.md files, or folders of them, into DB (created if missing).")
+                            description=f"Import {'/'.join(reader_suffixes())} files, or folders of them, "
+                                        "into DB (created if missing).")
     p.add_argument("db", metavar="DB")
     p.add_argument("paths", metavar="PATH", nargs="+")
     p.set_defaults(run=cmd_import)
@@ -96,9 +102,14 @@ def build_parser() -> ArgumentParser:
                    help="columns article_id,start,end,tag[,note,annotator]; header row required")
     p.set_defaults(run=cmd_tag)
 
-    p = commands.add_parser("export", help="export annotations to CSV")
+    labels = " or ".join(writer.label for writer in writers())
+    p = commands.add_parser("export", help=f"export annotations to {labels}")
     p.add_argument("db", metavar="DB")
-    p.add_argument("out", metavar="OUT.csv")
+    p.add_argument("out", metavar="OUT", help="the file to write; its suffix picks the format ("
+                   + ", ".join(f"{writer.suffix}: {writer.name}" for writer in writers())
+                   + f"; any other: {DEFAULT_WRITER})")
+    p.add_argument("--format", choices=writer_names(), type=str.lower, metavar="FORMAT",
+                   help=f"write this format whatever OUT's suffix: {', '.join(writer_names())}")
     p.add_argument("--tag", action="append", dest="tags", metavar="T", help="only this tag (repeatable)")
     p.add_argument("--article", action="append", dest="articles", metavar="A",
                    help="only this article id or UUID (repeatable)")
@@ -185,6 +196,20 @@ def fail(message: str, code: int = 1) -> int:
 def say(text: str, file=None) -> None:
     """Print ``text`` as one line, every non-printable character (line breaks too) escaped."""
     print(printable(str(text)), file=file)
+
+
+def say_done(text: str) -> None:
+    """Print the result of a change that is already saved. If stdout fails (a full disk, a closed terminal), say so
+    on stderr but do not fail: the change is made, and a retry would only be refused as a duplicate."""
+    try:
+        say(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _silence_stdout()
+        say(f"warning: the change was saved, but its result could not be printed ({exc.strerror or exc})",
+            file=sys.stderr)
 
 
 def describe_os_error(exc: OSError) -> str:
@@ -339,7 +364,7 @@ def cmd_tag(args) -> int:
         spec = AnnotationSpec(article_id, args.start, args.end, args.tag.strip(), args.note)
         command = AddAnnotations([spec], given_annotator(args.annotator, db))
         command.do(db)
-    print(command.result.added[0])
+    say_done(command.result.added[0])
     return 0
 
 
@@ -347,7 +372,7 @@ def _tag_bulk(args) -> int:
     path = Path(args.csv_file)
     name = path.name
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(_bounded_lines(handle, name))
         header = _read_csv(reader, name, lambda: next(reader, None))
         column = _bulk_columns(header, name)
         with open_db(args.db) as db:
@@ -360,8 +385,21 @@ def _tag_bulk(args) -> int:
                     command.do(db)
                 except AnnotatorError as exc:
                     raise type(exc)(f"{name}, {exc}; nothing was tagged") from exc
-    say(f"tagged {_plural(len(specs), 'span')} from {name}")
+    say_done(f"tagged {_plural(len(specs), 'span')} from {name}")
     return 0
+
+
+def _bounded_lines(handle, name: str) -> Iterator[str]:
+    """The lines of ``handle``, refusing a line or a row count no CSV of annotations has."""
+    for count in range(MAX_CSV_ROWS + 2):  # the header, the rows, and one more to notice a file too long
+        line = handle.readline(MAX_CSV_LINE + 1)
+        if not line:
+            return
+        if len(line) > MAX_CSV_LINE:
+            raise CliError(f"{name}, line {count + 1}: is longer than {MAX_CSV_LINE:,} characters; "
+                           "it cannot be a row of annotations")
+        yield line
+    raise CliError(f"{name} has more than {MAX_CSV_ROWS:,} lines; split it into smaller files")
 
 
 def _read_csv(reader, name: str, read):
@@ -449,8 +487,8 @@ def cmd_export(args) -> int:
         if args.articles:
             with db.session() as session:
                 article_ids = [get_article(session, ref.strip()).id for ref in args.articles]
-        written = export_csv(
-            db, args.out, tags=args.tags, article_ids=article_ids, annotators=args.annotators,
+        written = export_file(
+            db, args.out, format=args.format, tags=args.tags, article_ids=article_ids, annotators=args.annotators,
             spreadsheet_safe=not args.raw,
         )
     if written == CANCELLED:  # only a progress callback cancels; kept for completeness
@@ -470,7 +508,8 @@ def cmd_merge(args) -> int:
     # Every file is checked before DB is opened (opening may upgrade it, with a backup), and not again after.
     with checked_teammate_files(args.others, ours=args.db) as files, open_db(args.db) as db:
         report = merge_databases(db, args.others, checked=files)  # one transaction
-    print(report.summary())
+    for line in report.summary().splitlines():
+        say_done(line)
     return 0
 
 
@@ -479,7 +518,7 @@ def cmd_share(args) -> int:
 
     with open_db(args.db) as db:
         written = share_database(db, args.out)
-    say(f"wrote {written}")
+    say_done(f"wrote {written}")
     return 0
 
 

@@ -1,8 +1,9 @@
 """Importing article files and folders.
 
-Files are read and decoded first (a bad file gets a one-line reason and the
-rest go on); the good ones are then inserted by one ImportArticles command, in
-one transaction, so nothing half-written remains.
+Files are found and read here, and decoded by the reader the registry gives for their suffix
+(annotator/formats: plain text and Markdown today); a bad file gets a one-line reason and the
+rest go on. The good ones are then inserted by one ImportArticles command, in one transaction,
+so nothing half-written remains.
 
 A folder may hold an ``articles.json`` manifest giving each file's metadata:
 ``[{"file": "x.txt", "title": "...", "outlet": "...", "published": "2017-05-16", "url": "..."}]``.
@@ -22,17 +23,19 @@ from __future__ import annotations
 import errno
 import json
 import os
-import re
 import stat
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 
 from sqlalchemy import delete, insert, select
 
-from .commands import Command
+from .commands import Changes, Command
 from .db import Database
 from .errors import ImportFileError, InvalidValueError
+from .formats.records import ArticleText, Source  # ArticleText is imported from here too
+from .formats.registry import describe_reader_suffixes, reader_for_path
+from .formats.text_reader import CONTROL_CHARACTERS
 from .models import Article, new_uuid, utc_now
 from .rules import (
     check_outlet,
@@ -40,39 +43,18 @@ from .rules import (
     check_source_path,
     check_title,
     check_url,
-    has_visible_text,
     printable,
 )
-from .text import decode_bytes, sha256_text
 
-ARTICLE_SUFFIXES = {".txt", ".md"}
 MANIFEST_NAME = "articles.json"
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
-TITLE_LENGTH = 200  # a guessed title is cut here (rules.TITLE_MAX allows more for a title someone wrote)
 
 Progress = Callable[[int, int, str], bool]  # (done, total, current name) -> keep going?
 PathLike = str | bytes | os.PathLike
 
 _READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC  # O_NONBLOCK: a FIFO never blocks the open
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-_TITLE_START = re.compile(r"[^\s#]")  # a title starts at the first character that is neither space nor a heading mark
-_TITLE_WINDOW = TITLE_LENGTH * 4  # characters of a line looked at for a title (a line may be 200 MB long)
 _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
-
-
-@dataclass(frozen=True)
-class ArticleText:
-    text: str
-    title: str
-    outlet: str = ""
-    published: str | None = None
-    url: str | None = None
-    source_path: str | None = None
-
-    @property
-    def sha256(self) -> str:
-        return sha256_text(self.text)
 
 
 @dataclass(frozen=True)
@@ -106,7 +88,7 @@ def shown_path(path: PathLike) -> str:
     r"""``path`` as text that can be stored and printed: bytes that are not UTF-8 and control
     characters are written ``\xNN`` (``caf\xe9.txt``, ``a\x0ab.txt``)."""
     text = os.fsencode(path).decode("utf-8", "backslashreplace")
-    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+    return CONTROL_CHARACTERS.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 def _why(exc: OSError) -> str:
@@ -114,7 +96,7 @@ def _why(exc: OSError) -> str:
 
 
 def _is_article_name(name: str) -> bool:
-    return PurePath(name).suffix.lower() in ARTICLE_SUFFIXES
+    return reader_for_path(name) is not None
 
 
 def _kind(mode: int) -> str:
@@ -141,7 +123,7 @@ def collect_files(paths: Iterable[PathLike]) -> tuple[list[FoundFile], list[Impo
         if stat.S_ISDIR(info.st_mode):
             files.extend(_walk(path, info, problems))
         elif not _is_article_name(path.name):
-            problems.append(ImportProblem(shown_path(path), "not a .txt or .md file"))
+            problems.append(ImportProblem(shown_path(path), f"not a {describe_reader_suffixes()} file"))
         elif stat.S_ISREG(info.st_mode):
             files.append(FoundFile(path, shown_path(path), (info.st_dev, info.st_ino), follow=True))
         else:
@@ -254,19 +236,25 @@ def _read_file(path: Path, identity: tuple[int, int] | None, follow: bool, limit
 
 
 def read_article(found: FoundFile, entry: dict | None = None) -> ArticleText:
-    """Read and decode one article file, or raise ImportFileError with the reason.
+    """Read one article file with the reader for its suffix, or raise ImportFileError with the reason.
 
-    ``entry`` is the file's manifest entry; its values are checked before the file is read.
+    ``entry`` is the file's manifest entry; its values are checked before the file is read, and
+    each one given replaces what the reader found (the title it guessed, say).
     """
     meta = _entry_values(entry)
     try:
         source_path = check_source_path(found.shown)
     except InvalidValueError as exc:
         raise ImportFileError(str(exc)) from None
-    # No reference to the bytes is kept here, so decode_bytes can release them once decoded.
-    text = decode_bytes(_read_file(found.path, found.identity, found.follow, MAX_FILE_BYTES))
-    return ArticleText(text=text, title=meta["title"] or guess_title(text, found.shown), outlet=meta["outlet"],
-                       published=meta["published"], url=meta["url"], source_path=source_path)
+    reader = reader_for_path(found.path)
+    if reader is None:  # collect_files finds only files a reader takes
+        raise ImportFileError(f"not a {describe_reader_suffixes()} file")
+    # The reader asks for the bytes (once, checked against the walk) and holds no reference to them.
+    article = reader.read(Source(found.shown, lambda: _read_file(found.path, found.identity, found.follow,
+                                                                 MAX_FILE_BYTES)))
+    return replace(article, title=meta["title"] or article.title, outlet=meta["outlet"] or article.outlet,
+                   published=meta["published"] or article.published, url=meta["url"] or article.url,
+                   source_path=source_path)
 
 
 def _entry_values(entry: dict | None) -> dict:
@@ -282,30 +270,6 @@ def _entry_values(entry: dict | None) -> dict:
         )
     except InvalidValueError as exc:
         raise ImportFileError(f"{MANIFEST_NAME}: {exc}") from None
-
-
-def guess_title(text: str, shown: str) -> str:
-    """The first line with something visible in it, less leading ``#`` marks, else the file's name.
-
-    The guess is ours, so it is cleaned to pass check_title: control characters become spaces and it
-    is cut to TITLE_LENGTH. The text is scanned, never split into lines (a file may hold millions).
-    """
-    position = 0
-    while (start := _TITLE_START.search(text, position)) is not None:
-        begin = start.start()
-        end = text.find("\n", begin, begin + _TITLE_WINDOW)
-        if end < 0:
-            end = min(len(text), begin + _TITLE_WINDOW)
-        if title := _clean_title(text[begin:end]):
-            return check_title(title)
-        position = end
-    name = PurePath(shown)
-    return check_title(_clean_title(name.stem) or _clean_title(name.name) or "Untitled")
-
-
-def _clean_title(line: str) -> str | None:
-    title = _CONTROL.sub(" ", line).strip()[:TITLE_LENGTH].rstrip()
-    return title if has_visible_text(title) else None
 
 
 def load_manifest(folder: Path) -> dict[str, dict]:
@@ -385,8 +349,6 @@ class ImportArticles(Command):
     rules.check_article_text where it was decoded (decode_bytes), a check too slow to repeat on 200 MB.
     """
 
-    touches = frozenset({"articles", "annotations"})
-
     def __init__(self, articles: list[ArticleText], report: ImportReport | None = None):
         super().__init__()
         self.articles = articles
@@ -394,26 +356,25 @@ class ImportArticles(Command):
         self._rows: list[dict] | None = None
         self.label = "Import article" if len(articles) == 1 else f"Import {len(articles)} articles"
 
-    def do(self, db: Database) -> None:
-        with db.transaction() as session:
-            if self._rows is None:
-                self._rows = self._new_rows(session)
-            if self._rows:
-                session.execute(insert(Article), self._rows)
-            ids = session.execute(
-                select(Article.id, Article.title).where(Article.uuid.in_([r["uuid"] for r in self._rows])).order_by(Article.id)
-            ).all()
+    def apply(self, session) -> Changes:
+        """Insert the new texts; when every one was already in the library (reported as duplicates) the Changes
+        are empty, and ``changed_nothing`` is True."""
+        if self._rows is None:
+            self._rows = self._new_rows(session)
+        if self._rows:
+            session.execute(insert(Article), self._rows)
+        ids = session.execute(
+            select(Article.id, Article.title).where(Article.uuid.in_([r["uuid"] for r in self._rows])).order_by(Article.id)
+        ).all()
         self.report.added = [(row.id, row.title) for row in ids]
-        self.affected_articles = {row.id for row in ids}
+        return Changes(articles_added=frozenset(row.id for row in ids))
 
-    @property
-    def changed_nothing(self) -> bool:
-        """True after ``do`` when every text was already in the library (reported as duplicates)."""
-        return self._rows == []
-
-    def undo(self, db: Database) -> None:
-        with db.transaction() as session:
-            session.execute(delete(Article).where(Article.uuid.in_([r["uuid"] for r in self._rows or []])))
+    def revert(self, session) -> Changes:
+        uuids = [r["uuid"] for r in self._rows or []]
+        ids = frozenset(session.scalars(select(Article.id).where(Article.uuid.in_(uuids))))
+        session.execute(delete(Article).where(Article.uuid.in_(uuids)))
+        # Annotations made on them since go with them (ON DELETE CASCADE): which ones, the views work out.
+        return Changes(articles_removed=ids, annotated_articles=ids, annotations_exact=False)
 
     def _new_rows(self, session) -> list[dict]:
         for article in self.articles:

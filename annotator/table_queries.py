@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from .models import Annotation, Annotator, Article, Tag
+from .queries import annotation_select
 
 SORT_KEYS = ("tag", "text", "note", "annotator", "article", "created")
 SNIPPET_CHARS = 200
@@ -306,15 +307,11 @@ def annotation_rows(session: Session, ids: list[int], full_text: bool = False) -
         # Fetch one more than the snippet so we know whether to add "…".
         length = case((length > SNIPPET_CHARS + 1, SNIPPET_CHARS + 1), else_=length)
     rows = session.execute(
-        select(
+        annotation_select(
             Annotation.id, Annotation.uuid, Annotation.article_id, Annotation.start, Annotation.end,
             Tag.name, Tag.color, func.substr(Article.text, Annotation.start + 1, length),
-            Annotation.note, Annotator.name, Article.title, Annotation.created_at,
-        )
-        .join(Tag, Tag.id == Annotation.tag_id)
-        .join(Annotator, Annotator.id == Annotation.annotator_id)
-        .join(Article, Article.id == Annotation.article_id)
-        .where(Annotation.id.in_(list(ids)))
+            Annotation.note, Annotator.name, Article.title, Annotation.created_at, with_article=True,
+        ).where(Annotation.id.in_(list(ids)))
     )
     result: dict[int, TableRow] = {}
     for (id_, uuid, article_id, start, end, tag, color, text, note, annotator, title, created) in rows:
@@ -333,10 +330,6 @@ def annotation_text(session: Session, annotation_id: int) -> str:
         .where(Annotation.id == annotation_id)
     )
     return value or ""
-
-
-def annotation_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Annotation)) or 0
 
 
 def ids_for_uuids(session: Session, uuids: list[str]) -> dict[str, int]:

@@ -26,7 +26,7 @@ ANALYST = "bench"
 def ui_missing() -> str | None:
     """Why the UI cannot be benchmarked yet, or None."""
     try:
-        import ui.article_column  # noqa: F401
+        import ui.comparison.article_column  # noqa: F401
         import ui.controller  # noqa: F401
     except Exception as exc:  # noqa: BLE001 (any import failure means "not ready")
         return f"ui does not import ({type(exc).__name__}: {exc})"
@@ -59,7 +59,7 @@ def warm_up(app) -> None:
     """Load fonts, styles and the paint engine once, so the first measured paint is not charged for them."""
     from PySide6.QtWidgets import QPlainTextEdit
 
-    from ui.article_view import ArticleView
+    from ui.comparison.article_view import ArticleView
 
     for widget in (QPlainTextEdit(), ArticleView()):
         widget.setPlainText("Warm up: café 北京 🙂\n" * 20)
@@ -79,7 +79,7 @@ def article_db(chars: int, annotations: int, name: str) -> Database:
 
 def open_column(app, controller, article_id: int = 1):
     """ArticleColumn set up, shown and painted: the 'first paint' of an article."""
-    from ui.article_column import ArticleColumn
+    from ui.comparison.article_column import ArticleColumn
 
     column = ArticleColumn(controller, article_id)
     column.resize(*VIEW_SIZE)
@@ -283,11 +283,11 @@ def w7(quick: bool) -> list[Row]:
     db = Database.open(corpus.copy_database(source, run_dir() / "w7.db"))
     try:
         try:
-            import ui.annotations_model  # noqa: F401
+            import ui.panels.annotations_model  # noqa: F401
         except Exception as exc:  # noqa: BLE001
             rows = _w7_core(db, total)
             for row in rows:
-                row.note = f"core queries only: ui.annotations_model does not import ({type(exc).__name__})"
+                row.note = f"core queries only: ui.panels.annotations_model does not import ({type(exc).__name__})"
             return rows
         return _w7_model(db, total)
     finally:
@@ -326,8 +326,8 @@ def _w7_model(db: Database, total: int) -> list[Row]:
     from PySide6.QtWidgets import QTableView
 
     from annotator.table_queries import TableFilter
-    from ui.annotations_model import TAG, AnnotationsTableModel
     from ui.controller import AppController
+    from ui.panels.annotations_model import TAG, AnnotationsTableModel
 
     app = application()
     controller = AppController(db, ANALYST)

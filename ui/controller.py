@@ -1,36 +1,22 @@
-"""The one place the UI changes data: core commands on one QUndoStack.
+"""The one place the UI changes data: core commands on one QUndoStack, over the core's Workspace.
 
-Panels never touch storage themselves; they read through ``controller.read()``
-(a session for the core's query functions) and change things with
-``controller.run(command)``. After every do, undo and redo the controller says
-what changed, so each panel reloads just what it shows.
+Panels never touch storage themselves; they read records through ``controller.workspace``
+(``workspace.articles()``, ``workspace.article_annotations(id)``…) and change things with
+``controller.run(command)``. After every do, undo and redo the controller says what changed
+(the command's ``Changes``), so each panel reloads just what it shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from annotator import queries
-from annotator.commands import AnnotationChanges, Command
+from annotator.commands import Changes, Command
 from annotator.db import Database
 from annotator.errors import AnnotatorError, DatabaseBusyError, DatabaseWriteError
+from annotator.workspace import TagInfo, Workspace
 
-
-class ArticleIds(set):
-    """The ``annotationsChanged`` payload: a set of article ids, as it always was, plus ``annotations``.
-
-    ``annotations`` says exactly which annotations (by UUID) were added, removed or updated, when
-    the command knew; None means unknown, and listeners work it out themselves. An empty set
-    still means "everything may have changed".
-    """
-
-    def __init__(self, ids=(), annotations: AnnotationChanges | None = None):
-        super().__init__(ids)
-        self.annotations = annotations
+EVERYTHING = Changes(everything=True)
 
 
 class _UndoableCommand(QUndoCommand):
@@ -46,19 +32,19 @@ class _UndoableCommand(QUndoCommand):
         if self._already_done:
             self._already_done = False
             return
-        if not self.controller._apply(self.command, self.command.do):
+        if not self.controller._apply(self.command):
             self.setObsolete(True)
 
     def undo(self) -> None:
         # A failed undo or redo leaves the database as it was, but the stack has already moved:
         # marking the step obsolete drops it, so the history never claims a state the file lacks.
-        if not self.controller._apply(self.command, self.command.undo):
+        if not self.controller._apply(self.command, undo=True):
             self.setObsolete(True)
 
 
 class AppController(QObject):
-    # Article ids whose annotations changed (an empty set means "reload everything"); an
-    # ArticleIds, whose ``annotations`` tells which annotations changed when that is known.
+    # What changed (an annotator.commands.Changes): ``touches_article(id)`` says whether an article's
+    # annotations may have changed, and the UUID sets which ones when ``annotations_exact``.
     annotationsChanged = Signal(object)
     articlesChanged = Signal()
     tagsChanged = Signal()
@@ -66,42 +52,40 @@ class AppController(QObject):
     saved = Signal(str)
     # A user-facing refusal: (title, message). The main window shows a dialog.
     failed = Signal(str, str)
-    # A change that could not be saved (file read-only, disk full, file gone, busy):
-    # (title, message, retry or None). The window offers Retry and Save a Copy Elsewhere.
-    saveFailed = Signal(str, str, object)
+    # A change that could not be saved (file read-only, disk full, file gone, busy): (title, message,
+    # retry or None, reason: the error's SaveFailure). The window offers Retry and Save a Copy Elsewhere.
+    saveFailed = Signal(str, str, object, object)
     # The analyst's name changed.
     analystChanged = Signal(str)
 
-    def __init__(self, db: Database, analyst: str, parent: QObject | None = None):
+    def __init__(self, db: Database | Workspace, analyst: str, parent: QObject | None = None):
         super().__init__(parent)
-        self.db = db
+        self.workspace = db if isinstance(db, Workspace) else Workspace(db)
         self.analyst = analyst
         self.undo_stack = QUndoStack(self)
-        self._tags: list[queries.TagInfo] | None = None
-        self._seen_version = db.change_counter()
+        self._tags: list[TagInfo] | None = None
+        self._seen_version = self.workspace.change_counter()
 
-    @contextmanager
-    def read(self) -> Iterator:
-        """A read session for the core's query functions."""
-        with self.db.session() as session:
-            yield session
+    @property
+    def db(self) -> Database:
+        """The open database, for the core's file operations (export, share, a copy elsewhere)."""
+        return self.workspace.db
 
     def run(self, command: Command) -> bool:
         """Do a command now (saved at once) and put it on the undo stack.
 
         False if it was refused (the failed signal says why) or changed nothing (cancelled, all duplicates).
         """
-        if not self._apply(command, command.do, retry=lambda: self.run(command)):
+        if not self._apply(command, retry=lambda: self.run(command)):
             return False
         if command.changed_nothing:
             return False
         self.undo_stack.push(_UndoableCommand(self, command))
         return True
 
-    def tags(self) -> list[queries.TagInfo]:
+    def tags(self) -> list[TagInfo]:
         if self._tags is None:
-            with self.read() as session:
-                self._tags = queries.list_tags(session)
+            self._tags = self.workspace.tags()
         return self._tags
 
     def tag_color(self, name: str) -> str:
@@ -113,7 +97,7 @@ class AppController(QObject):
 
     def refresh_if_changed_elsewhere(self) -> bool:
         """Reload every view if another window or the command line changed the database since we last looked."""
-        version = self.db.change_counter()
+        version = self.workspace.change_counter()
         if version is None or version == self._seen_version:
             return False
         self._seen_version = version
@@ -122,32 +106,28 @@ class AppController(QObject):
 
     def notify_external_change(self) -> None:
         """Everything may have changed (a merge, another window): reload all views."""
-        self._tags = None
-        self.tagsChanged.emit()
-        self.articlesChanged.emit()
-        self.annotationsChanged.emit(set())
+        self._announce(EVERYTHING)
 
-    def _apply(self, command: Command, action, retry=None) -> bool:
+    def _apply(self, command: Command, undo: bool = False, retry=None) -> bool:
         try:
-            action(self.db)
+            changes = self.workspace.undo(command) if undo else self.workspace.run(command)
         except (DatabaseWriteError, DatabaseBusyError) as exc:
-            self.saveFailed.emit(command.label or "Change not saved", str(exc), retry)
+            self.saveFailed.emit(command.label or "Change not saved", str(exc), retry, exc.reason)
             return False
         except AnnotatorError as exc:
             self.failed.emit(command.label or "Change refused", str(exc))
             return False
-        if not command.changed_nothing:
-            self._seen_version = self.db.change_counter()  # our own change is not news from elsewhere
-            self._announce(command)
+        if changes:
+            self._seen_version = self.workspace.change_counter()  # our own change is not news from elsewhere
+            self._announce(changes)
             self.saved.emit(command.label)
         return True
 
-    def _announce(self, command: Command) -> None:
-        if "tags" in command.touches:
+    def _announce(self, changes: Changes) -> None:
+        if changes.tags or changes.everything:
             self._tags = None
             self.tagsChanged.emit()
-        if "articles" in command.touches:
+        if changes.articles:
             self.articlesChanged.emit()
-        if "annotations" in command.touches:
-            changes = getattr(command, "annotation_changes", None)
-            self.annotationsChanged.emit(ArticleIds(command.affected_articles, changes))
+        if changes.annotations:
+            self.annotationsChanged.emit(changes)

@@ -8,19 +8,20 @@ from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QVBoxLayout, QWidget
 
-from annotator import queries
 from annotator.rules import is_single_key, shortcut_key
 
 from . import dialogs
 from .actions import ActionRegistry
-from .annotations_panel import AnnotationsPanel
-from .comparison_area import ComparisonArea
+from .comparison.annotator_visibility import AnnotatorVisibility
+from .comparison.comparison_area import ComparisonArea
+from .comparison.find import FindController
+from .comparison.find_bar import FindBar
 from .controller import AppController
 from .editing import AnnotationEditing
-from .find_bar import FindBar
 from .icons import icon, tag_icon
-from .library_panel import LibraryPanel
-from .status_bar import StatusBar
+from .panels.annotations_panel import AnnotationsPanel
+from .panels.library_panel import LibraryPanel
+from .panels.status_bar import StatusBar
 
 MAX_INITIAL_COLUMNS = 6
 WATCH_INTERVAL_MS = 3000
@@ -55,7 +56,10 @@ class MainWindow(QMainWindow):
         )
         self.status = StatusBar(controller)
         self.setStatusBar(self.status)
-        self.editing = AnnotationEditing(self)
+        say = lambda message: self.statusBar().showMessage(message, 5000)  # noqa: E731
+        self.editing = AnnotationEditing(controller, self.comparison, self.annotations, say, self)
+        self.finder = FindController(controller, self.comparison, self.find_bar, say)
+        self.annotator_visibility = AnnotatorVisibility(controller, self.comparison)
 
         self._create_actions()
         self._create_tag_actions()
@@ -96,8 +100,8 @@ class MainWindow(QMainWindow):
         add("edit_note", self.editing.edit_note)
         add("adjust_span", self.editing.adjust_span)
         add("find", self.find_bar.open_bar)
-        add("find_next", lambda: self.editing.step_match(+1))
-        add("find_previous", lambda: self.editing.step_match(-1))
+        add("find_next", lambda: self.finder.step(+1))
+        add("find_previous", lambda: self.finder.step(-1))
         add("zoom_in", lambda: self.comparison.set_zoom(self.comparison.zoom() + 1))
         add("zoom_out", lambda: self.comparison.set_zoom(self.comparison.zoom() - 1))
         add("zoom_reset", lambda: self.comparison.set_zoom(0))
@@ -105,7 +109,7 @@ class MainWindow(QMainWindow):
         add("refresh", self.controller.notify_external_change)
         add("manage_tags", lambda: dialogs.TagManagerDialog(self.controller, self).exec())
         add("change_analyst", self._change_analyst)
-        add("shortcuts", self.editing.show_shortcuts)
+        add("shortcuts", lambda: dialogs.show_shortcuts(self, self.actions))
 
     def _create_tag_actions(self) -> None:
         """One "tag:NAME" and one "retag:NAME" action per tag; rebuilt when tags change."""
@@ -153,7 +157,7 @@ class MainWindow(QMainWindow):
         view.addAction(self.library_dock.toggleViewAction())
         view.addAction(self.annotations_dock.toggleViewAction())
         self.annotators_menu = view.addMenu(icon("annotators"), "Show Annotators")
-        self.annotators_menu.aboutToShow.connect(self.editing.fill_annotators_menu)
+        self.annotator_visibility.attach(self.annotators_menu)
         tools = bar.addMenu("&Help")
         tools.addAction(a["change_analyst"])
         tools.addAction(a["shortcuts"])
@@ -201,18 +205,14 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         c = self.controller
         c.failed.connect(lambda title, message: dialogs.show_error(self, title, message))
-        c.saveFailed.connect(lambda title, message, retry: dialogs.show_write_failure(self, c, title, message, retry))
+        c.saveFailed.connect(lambda title, message, retry, reason: dialogs.show_write_failure(
+            self, c, title, message, retry, reason=reason))
         c.tagsChanged.connect(self._on_tags_changed)
         self.library.shownArticlesChanged.connect(self.comparison.set_articles)
         self.comparison.columnCloseRequested.connect(self._hide_article)
         self.comparison.annotationClicked.connect(self.annotations.select_annotation)
         self.annotations.annotationActivated.connect(self._show_annotation)
         self.library.set_import_action(self.actions["import"])
-        self.find_bar.queryChanged.connect(self.editing.find)
-        self.find_bar.nextRequested.connect(lambda: self.editing.step_match(+1))
-        self.find_bar.previousRequested.connect(lambda: self.editing.step_match(-1))
-        self.find_bar.tagAllRequested.connect(self.editing.tag_all_matches)
-        self.find_bar.closed.connect(lambda: self.editing.find(""))
 
     def _on_tags_changed(self) -> None:
         self._create_tag_actions()
@@ -269,8 +269,7 @@ class MainWindow(QMainWindow):
         self.comparison.set_zoom(int(self.settings.value("view/zoom", 0)))
         self.actions["sync_scroll"].setChecked(self.settings.value("view/sync_scroll", "false") == "true")
         shown = self.settings.value(self._shown_key())
-        with self.controller.read() as session:
-            existing = [article.id for article in queries.list_articles(session)]
+        existing = [article.id for article in self.controller.workspace.articles()]
         if shown:
             ids = [int(i) for i in (shown if isinstance(shown, list) else [shown]) if int(i) in existing]
         else:

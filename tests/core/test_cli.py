@@ -342,6 +342,24 @@ def test_export_article_by_uuid(tagged, tmp_path, capsys):
     assert [r["article_id"] for r in read_csv(out_csv)] == ["2"]
 
 
+def test_export_format_is_csv_by_suffix_by_default_or_as_named(tagged, tmp_path, capsys):
+    for name, argv in (("out.txt", []), ("out.tsv", ["--format", "csv"]), ("OUT.CSV", ["--format", "CSV"])):
+        code, out, err = run(capsys, "export", tagged, tmp_path / name, *argv)
+        assert code == 0 and err == ""
+        assert len(read_csv(tmp_path / name)) == 4
+    code, out, err = run(capsys, "export", tagged, tmp_path / "out.xlsx", "--format", "xlsx")
+    assert_error(code, err, "argument --format: invalid choice: 'xlsx'")
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_import_and_export_help_list_the_registered_formats(capsys):
+    code, out, _ = run(capsys, "import", "--help")
+    assert code == 0 and "Import .txt/.md files, or folders of them" in out
+    code, out, _ = run(capsys, "export", "--help")
+    assert code == 0 and "DB OUT" in " ".join(out.split()) and "(.csv: csv; any other: csv)" in " ".join(out.split())
+    assert "--format FORMAT" in out
+
+
 @pytest.mark.parametrize(
     ("argv", "fragment"),
     [

@@ -228,9 +228,9 @@ def test_delete_undo_redo(db, article, tag_span):
     command.undo(db)
     assert snapshot(db) == before  # same UUIDs, notes, timestamps
     assert count_in_other_connection(db) == 3
-    command.do(db)
+    changes = command.do(db)
     assert snapshot(db) == after
-    assert command.affected_articles == {article}
+    assert changes.annotated_articles == {article} and changes.annotations_removed == set(gone)
 
 
 def test_delete_of_a_missing_annotation_changes_nothing(db, article, tag_span):

@@ -25,10 +25,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-import annotator.db as annotator_db
+import annotator.storage.sqlite_files as sqlite_files
 from annotator.commands import AddAnnotations, AnnotationSpec
 from annotator.db import Database
-from annotator.errors import AnnotatorError, DatabaseBusyError
+from annotator.errors import AnnotatorError, DatabaseBusyError, DatabaseWriteError, SaveFailure
 from annotator.importer import ArticleText, ImportArticles
 from annotator.queries import list_annotations
 
@@ -88,7 +88,7 @@ def attempt(action: Callable[[], object]) -> BaseException | None:
 @pytest.fixture
 def short_busy_timeout(monkeypatch):
     """Connections made from now on wait 0.3 s for a lock instead of 10 s."""
-    monkeypatch.setattr(annotator_db, "BUSY_TIMEOUT_MS", SHORT_TIMEOUT_MS)
+    monkeypatch.setattr(sqlite_files, "BUSY_TIMEOUT_MS", SHORT_TIMEOUT_MS)
 
 
 @pytest.fixture
@@ -124,7 +124,7 @@ def test_write_lock_held_past_the_busy_timeout_is_a_busy_error_and_loses_nothing
 
     refused = attempt(lambda: tag(db, article, 10))
 
-    assert isinstance(refused, DatabaseBusyError)
+    assert isinstance(refused, DatabaseBusyError) and refused.reason == SaveFailure.BUSY
     assert_readable(refused, db.path)
     assert uuids_in(db) == set(saved), "reading still works while another program writes (WAL)"
     other.execute("ROLLBACK")
@@ -165,6 +165,7 @@ def test_file_locked_exclusively_by_another_program_is_reported_as_busy(file_loc
     failed = attempt(lambda: Database.open(path).close())
 
     assert isinstance(failed, DatabaseBusyError), f"{type(failed).__name__}: {failed}"
+    assert failed.reason == SaveFailure.LOCKED
     assert_readable(failed, path)
 
 
@@ -231,6 +232,7 @@ def test_read_only_file_is_a_readable_error(read_only):
 
     assert failed is not None
     assert_readable(failed, db.path)
+    assert isinstance(failed, DatabaseWriteError) and failed.reason == SaveFailure.READ_ONLY, failed
 
 
 # ---- the file or its folder disappears while open ----------------------------------------------------
@@ -266,6 +268,7 @@ def test_a_write_after_the_file_is_deleted_is_refused_or_kept(tmp_path, remove):
         db.close()
     if failed is not None:
         assert_readable(failed, db.path)
+        assert isinstance(failed, DatabaseWriteError) and failed.reason == SaveFailure.GONE, failed
         return
     # It reported success: then the annotation must be found when the app starts again.
     assert db.path.exists(), "the annotation was confirmed but the file it went to no longer exists"
@@ -325,6 +328,7 @@ def test_disk_full_is_a_readable_error(disk_full):
 
     assert failed is not None
     assert_readable(failed, db.path)
+    assert isinstance(failed, DatabaseWriteError) and failed.reason == SaveFailure.DISK_FULL, failed
 
 
 # ---- a crash leaves a -wal behind -----------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import os
 import re
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import pytest
 from annotator import export as export_module
 from annotator.commands import UpdateAnnotation
 from annotator.errors import NotFoundError
-from annotator.export import CANCELLED, CSV_COLUMNS, export_csv, iso_utc, neutralise
+from annotator.export import CANCELLED, CSV_COLUMNS, export_csv
+from annotator.formats.csv_writer import neutralise
+from annotator.formats.records import iso_utc
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 
@@ -263,7 +266,7 @@ def test_failure_midway_leaves_no_file_and_keeps_the_old_one(filtered_db, outdir
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(export_module.os, "fsync", boom)
+    monkeypatch.setattr(os, "fsync", boom)
     with pytest.raises(OSError, match="disk full"):
         export_csv(filtered_db, out)
     assert out.read_text(encoding="utf-8") == "previous export"
@@ -272,7 +275,7 @@ def test_failure_midway_leaves_no_file_and_keeps_the_old_one(filtered_db, outdir
 
 def test_failure_with_no_previous_file_leaves_nothing(filtered_db, outdir, monkeypatch):
     out = outdir / "out.csv"
-    monkeypatch.setattr(export_module.csv, "writer", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("bad")))
+    monkeypatch.setattr(csv, "writer", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("bad")))
     with pytest.raises(RuntimeError):
         export_csv(filtered_db, out)
     assert list(outdir.iterdir()) == []

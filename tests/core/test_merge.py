@@ -142,12 +142,14 @@ def test_undo_removes_exactly_what_the_merge_added_and_redo_restores_it(db, tmp_
     before = h.dump(db.path)
     command = MergeDatabases([bob])
     assert command.label == "Merge teammate database"
-    assert command.touches == frozenset({"articles", "annotations", "annotators", "tags"})
 
-    command.do(db)
+    changes = command.do(db)
     merged = annotations_of(db)
-    command.undo(db)
+    assert changes.articles_added == {max(a.article_id for a in merged.values())}
+    assert changes.annotations_added == merged.keys() and changes.tags and changes.annotators
+    undone = command.undo(db)
     assert h.dump(db.path) == before
+    assert (undone.articles_removed, undone.annotations_removed) == (changes.articles_added, changes.annotations_added)
 
     command.do(db)
     assert annotations_of(db).keys() == merged.keys()
@@ -254,7 +256,7 @@ def test_timestamps_in_other_iso_forms_are_stored_as_ours(db, tmp_path):
 
 def test_the_portable_insert_gives_the_same_rows(db, tmp_path, monkeypatch):
     """Other databases take the Core insert instead of SQLite's raw executemany: the same rows must result."""
-    from annotator import merge
+    from annotator.commands import rows
     from annotator.db import Database
 
     bob = h.make_teammate(tmp_path / "bob.db")
@@ -264,7 +266,7 @@ def test_the_portable_insert_gives_the_same_rows(db, tmp_path, monkeypatch):
                 for uuid, a in annotations_of(db).items()}
     stored = stored_times(db.path)
     command = MergeDatabases([bob])
-    monkeypatch.setattr(merge, "_driver_executemany_ok", lambda connection: False)
+    monkeypatch.setattr(rows, "_sqlite_driver", lambda connection: False)
 
     with Database.open(tmp_path / "portable.db") as portable:
         command.do(portable)

@@ -21,12 +21,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text as sql
 
-import annotator.db as annotator_db
+import annotator.storage.sqlite as sqlite_store
+import annotator.storage.sqlite_files as sqlite_files
 from annotator import export as export_module
 from annotator.cli import main as cli_main
 from annotator.commands import AddAnnotations, AnnotationSpec
 from annotator.db import MAX_BACKUPS, Database, backup_database, check_is_ours, make_engine, read_header_ids, read_ids
-from annotator.errors import AnnotatorError, ConflictError, CorruptDatabaseError, DatabaseWriteError, NotOurDatabaseError
+from annotator.errors import (
+    AnnotatorError,
+    ConflictError,
+    CorruptDatabaseError,
+    DatabaseWriteError,
+    NotOurDatabaseError,
+    SaveFailure,
+)
 from annotator.export import CSV_COLUMNS, export_csv
 from annotator.importer import ArticleText, ImportArticles
 from annotator.queries import list_annotations
@@ -410,6 +418,7 @@ def test_full_disk_with_changes_still_in_the_wal_is_reported_not_called_corrupt(
 
     assert not isinstance(refused.value, CorruptDatabaseError)
     assert "while the disk is full" in str(refused.value) and "free some space" in str(refused.value)
+    assert refused.value.reason == SaveFailure.DISK_FULL
     filler.unlink()
     with Database.open(db.path, create=False) as again, again.session() as session:
         assert uuids_in(again) == saved
@@ -420,8 +429,9 @@ def test_full_disk_with_changes_still_in_the_wal_is_reported_not_called_corrupt(
 def test_full_disk_a_new_database_says_so_and_leaves_no_empty_file(small_disk, capsys):
     fill(small_disk)
 
-    with pytest.raises(DatabaseWriteError, match=r"^new\.db: the disk is full; it could not be created$"):
+    with pytest.raises(DatabaseWriteError, match=r"^new\.db: the disk is full; it could not be created$") as refused:
         Database.open(small_disk / "new.db")
+    assert refused.value.reason == SaveFailure.DISK_FULL
     assert cli_main(["import", str(small_disk / "cli.db"), str(DATA_DIR)]) == 1
     assert "cli.db: the disk is full; it could not be created" in capsys.readouterr().err
 
@@ -434,7 +444,7 @@ def connect_time_io_error(tmp_path, monkeypatch) -> tuple[Database, int, set[str
     (SQLITE_IOERR_SHMSIZE sizing the -shm file); only the lock-free snapshot opens, until ``room["made"]``."""
     db, article, saved = new_database(tmp_path / "mine.db")
     db.close()
-    real = annotator_db._new_connection
+    real = sqlite_store._new_connection
     room = {"made": False}
 
     def failing(path, factory=sqlite3.Connection, **params):
@@ -444,8 +454,8 @@ def connect_time_io_error(tmp_path, monkeypatch) -> tuple[Database, int, set[str
             raise error
         return real(path, factory, **params)
 
-    monkeypatch.setattr(annotator_db, "_new_connection", failing)
-    monkeypatch.setattr(annotator_db, "_no_room", lambda folder: not room["made"])
+    monkeypatch.setattr(sqlite_store, "_new_connection", failing)
+    monkeypatch.setattr(sqlite_store, "_no_room", lambda folder: not room["made"])
     return db, article, saved, room
 
 
@@ -455,17 +465,19 @@ def test_connect_time_io_error_still_reads_exports_and_shares(connect_time_io_er
         assert uuids_in(again) == saved
         assert export_csv(again, tmp_path / "out.csv") == len(saved)
         assert uuids_in_file(share_database(again, tmp_path / "copy.db")) == saved
-        with pytest.raises(DatabaseWriteError, match=r"^mine\.db: the disk is full; this change was not saved$"):
+        with pytest.raises(DatabaseWriteError, match=r"^mine\.db: the disk is full; this change was not saved$") as full:
             tag(again, article, 40)
-        monkeypatch.setattr(annotator_db, "_no_room", lambda folder: False)  # the same error, with room on the disk
-        with pytest.raises(DatabaseWriteError, match=r"^mine\.db could not be written \(disk I/O error\); this change"):
+        assert full.value.reason == SaveFailure.DISK_FULL
+        monkeypatch.setattr(sqlite_store, "_no_room", lambda folder: False)  # the same error, with room on the disk
+        with pytest.raises(DatabaseWriteError, match=r"^mine\.db could not be written \(disk I/O error\); this change") as io:
             tag(again, article, 40)
+        assert io.value.reason == SaveFailure.OTHER
         assert uuids_in(again) == saved
 
 
 def test_the_read_only_snapshot_is_renewed_so_it_never_goes_stale(connect_time_io_error, monkeypatch):
     db, article, saved, room = connect_time_io_error
-    monkeypatch.setattr(annotator_db, "SNAPSHOT_S", 0.2)
+    monkeypatch.setattr(sqlite_store, "SNAPSHOT_S", 0.2)
     with Database.open(db.path, create=False) as again:
         assert uuids_in(again) == saved
         room["made"] = True
@@ -639,7 +651,7 @@ def test_a_failed_backup_leaves_no_half_backup(tmp_path, monkeypatch):
         temp.write_bytes(b"SQLite format 3\x00 half a backup")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(annotator_db, "_copy_database", boom)
+    monkeypatch.setattr(sqlite_files, "_copy_database", boom)
     expected = r"^no backup of mine\.db could be written in backups \(the disk is full\); nothing was changed$"
     try:
         with pytest.raises(AnnotatorError, match=expected):

@@ -18,10 +18,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from sqlalchemy import event
 
-import annotator.db as annotator_db
+import annotator.storage.sqlite_files as sqlite_files
 from annotator import queries
 from annotator.commands import AddAnnotations, AnnotationSpec
-from annotator.errors import DatabaseBusyError, DatabaseWriteError
+from annotator.errors import DatabaseBusyError, DatabaseWriteError, SaveFailure
 from tests.e2e.conftest import drag_select
 from ui.dialogs.write_failure import CLOSE, GENERAL_ADVICE, RETRY, SAVE_COPY, WriteFailureDialog, advice_for
 
@@ -76,8 +76,7 @@ def open_active(open_window, db, qtbot):
 
 
 def uuids_in_db(window) -> set[str]:
-    with window.controller.read() as session:
-        return {a.uuid for a in queries.list_annotations(session)}
+    return {a.uuid for a in window.controller.workspace.annotations()}
 
 
 def uuids_in_copy(path: Path) -> set[str]:
@@ -276,7 +275,7 @@ def test_a_refusal_that_is_not_a_save_failure_keeps_the_plain_error_box(open_win
 @pytest.fixture
 def write_lock_held(sample_db, monkeypatch) -> Iterator[sqlite3.Connection]:
     """Another program holds the write lock; our new connections wait 0.3 s for it instead of 10 s."""
-    monkeypatch.setattr(annotator_db, "BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(sqlite_files, "BUSY_TIMEOUT_MS", 300)
     sample_db.engine.dispose()
     other = sqlite3.connect(sample_db.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
@@ -310,7 +309,7 @@ def test_busy_file_shows_the_dialog_and_retry_saves_once_the_other_program_lets_
 
 
 def test_every_save_failure_the_core_raises_gets_specific_advice(sample_db, monkeypatch):
-    """The dialog's advice is chosen from the core's wording: each real failure must get its own."""
+    """The dialog's advice is chosen from the error's reason: each real failure carries its own."""
     def attempt() -> Exception:
         command = AddAnnotations([AnnotationSpec(1, 0, 4, "context")], "alice")
         with pytest.raises((DatabaseWriteError, DatabaseBusyError)) as caught:
@@ -337,7 +336,7 @@ def test_every_save_failure_the_core_raises_gets_specific_advice(sample_db, monk
         event.remove(sample_db.engine, "connect", query_only)
         sample_db.engine.dispose()
 
-    monkeypatch.setattr(annotator_db, "BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(sqlite_files, "BUSY_TIMEOUT_MS", 100)
     sample_db.engine.dispose()
     other = sqlite3.connect(sample_db.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
@@ -348,9 +347,20 @@ def test_every_save_failure_the_core_raises_gets_specific_advice(sample_db, monk
         other.close()
         sample_db.engine.dispose()
 
-    messages = [str(exc) for exc in raised]
     assert [type(exc).__name__ for exc in raised] == ["DatabaseWriteError", "DatabaseWriteError", "DatabaseBusyError"]
-    assert all(advice_for(message) != GENERAL_ADVICE for message in messages), messages
+    assert [exc.reason for exc in raised] == [SaveFailure.DISK_FULL, SaveFailure.READ_ONLY, SaveFailure.BUSY]
+    assert len({advice_for(exc.reason) for exc in raised} | {GENERAL_ADVICE}) == 4, "each its own advice"
+
+
+def test_the_advice_never_comes_from_the_wording_of_the_message(qtbot):
+    """A message that merely mentions a full disk, with no reason, gets the general advice."""
+    box = WriteFailureDialog(None, "Tag", "mine.db: the disk is full; this change was not saved")
+    qtbot.addWidget(box)
+    assert box.informativeText() == GENERAL_ADVICE
+    gone = WriteFailureDialog(None, "Tag", "mine.db: changed", can_retry=True, reason=SaveFailure.GONE)
+    qtbot.addWidget(gone)
+    assert "before you close the app" in gone.informativeText()
+    assert gone.defaultButton() is gone.save_copy_button, "a retry cannot bring a deleted file back"
 
 
 def queries_text(db, article_id: int) -> str:

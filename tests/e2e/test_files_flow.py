@@ -78,13 +78,12 @@ def test_load_teammate_database_preview_merge_and_hide_their_highlights(window, 
     window.actions["load_teammate"].trigger()
 
     assert previews and "1" in previews[0] and "bob" in previews[0]
-    with window.controller.read() as session:
-        [merged] = queries.list_annotations(session, annotators=["bob"])
+    [merged] = window.controller.workspace.annotations(annotators=["bob"])
     view = window.comparison.column_for(merged.article_id).view
     assert view.text[merged.start:merged.end] == "Sednaya"
     assert [a.annotator for a in view.visible_annotations()] == ["bob"]
 
-    window.editing.set_annotator_shown("bob", False)
+    window.annotator_visibility.set_shown("bob", False)
     assert view.visible_annotations() == []
-    window.editing.set_annotator_shown("bob", True)
+    window.annotator_visibility.set_shown("bob", True)
     assert len(view.visible_annotations()) == 1

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from annotator import queries
+from annotator.commands import Changes
 from tests.e2e.conftest import _point_at, drag_select
 
 
 def annotations_of(window, article_id=None):
-    with window.controller.read() as session:
-        return queries.list_annotations(session, article_ids=[article_id] if article_id else None)
+    return window.controller.workspace.annotations(article_ids=[article_id] if article_id else None)
 
 
 def test_the_three_samples_open_side_by_side(window):
@@ -83,7 +82,7 @@ def test_clicking_a_highlight_selects_its_row(window, qtbot, tag_span):
     view = window.comparison.column_for(1).view
     start = view.text.index("crematorium")
     uuid = tag_span(1, start, start + len("crematorium"), "allegation")
-    window.controller.annotationsChanged.emit({1})
+    window.controller.annotationsChanged.emit(Changes.in_articles({1}))
     qtbot.wait(10)
 
     point = _point_at(view, start + 3, True)
@@ -102,8 +101,7 @@ def test_find_and_tag_all_matches(window, qtbot):
     window.find_bar.tagAllRequested.emit("context")
     saved = annotations_of(window)
     assert len(saved) == expected
-    with window.controller.read() as session:
-        texts = {queries.get_article(session, a.article_id).text[a.start:a.end].lower() for a in saved}
+    texts = {window.controller.workspace.article(a.article_id).text[a.start:a.end].lower() for a in saved}
     assert texts == {"crematorium"}
     # Doing it again adds nothing: the matches are already tagged.
     window.find_bar.tagAllRequested.emit("context")

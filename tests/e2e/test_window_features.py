@@ -7,15 +7,13 @@ from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QInputDialog
 
-from annotator import queries
 from ui import editing
 from ui.controller import AppController
 from ui.main_window import MainWindow
 
 
 def annotations(window):
-    with window.controller.read() as session:
-        return queries.list_annotations(session)
+    return window.controller.workspace.annotations()
 
 
 def test_dropping_files_on_the_window_imports_them(window, tmp_path, qtbot):
@@ -26,8 +24,7 @@ def test_dropping_files_on_the_window_imports_them(window, tmp_path, qtbot):
     event = QDropEvent(QPointF(400, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                        Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
-    with window.controller.read() as session:
-        titles = [a.title for a in queries.list_articles(session)]
+    titles = [a.title for a in window.controller.workspace.articles()]
     assert titles[-1] == "Officials said the prison held thousands."
     assert window.actions["undo"].text().startswith("&Undo Import")
 
@@ -109,3 +106,27 @@ def test_the_window_comes_back_as_it_was_left(sample_db, tmp_path, qtbot):
     assert again.comparison.zoom() == 2
     assert again.actions["sync_scroll"].isChecked()
     assert not again.annotations_dock.isVisible()
+
+
+def test_retagging_several_selected_annotations_is_one_undo_step(window, qtbot, tag_span):
+    first, second = tag_span(1, 0, 3, "context"), tag_span(2, 0, 7, "context")
+    window.controller.notify_external_change()
+    window.annotations.model.flush()
+    window.annotations.table.selectAll()
+    assert set(window.annotations.selected_uuids()) == {first, second}
+    window.actions["retag:evidence"].trigger()
+    assert {a.uuid: a.tag for a in annotations(window)} == {first: "evidence", second: "evidence"}
+    assert window.actions["undo"].text() == "&Undo Re-tag 2 annotations as evidence"
+    window.actions["undo"].trigger()
+    assert {a.uuid: a.tag for a in annotations(window)} == {first: "context", second: "context"}
+
+
+def test_a_save_failure_reaches_the_dialog_with_its_reason(window, monkeypatch):
+    from annotator.errors import SaveFailure
+    from ui import dialogs
+
+    shown = []
+    monkeypatch.setattr(dialogs, "show_write_failure",
+                        lambda parent, controller, title, message, retry, reason=None: shown.append((title, reason)))
+    window.controller.saveFailed.emit("Tag as context", "mine.db: the disk is full", None, SaveFailure.DISK_FULL)
+    assert shown == [("Tag as context", SaveFailure.DISK_FULL)]

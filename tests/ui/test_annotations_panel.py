@@ -7,11 +7,10 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QAction, QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from annotator import queries
 from annotator.table_queries import TableFilter
-from ui.annotations_model import NOTE, TAG, TEXT, AnnotationsTableModel, SpanRole, UuidRole
-from ui.annotations_panel import EMPTY_TEXT, NO_MATCH_TEXT, AnnotationsPanel
 from ui.controller import AppController
+from ui.panels.annotations_model import NOTE, TAG, TEXT, AnnotationsTableModel, SpanRole, UuidRole
+from ui.panels.annotations_panel import EMPTY_TEXT, NO_MATCH_TEXT, AnnotationsPanel
 
 
 @pytest.fixture
@@ -65,8 +64,7 @@ def test_model_shows_columns(qapp, controller, spans):
 
 
 def queries_title(controller, article_id):
-    with controller.read() as session:
-        return queries.get_article(session, article_id).title
+    return controller.workspace.article(article_id).title
 
 
 def test_sorting_by_tag_and_created(qapp, controller, spans):
@@ -158,13 +156,11 @@ def test_delete_key_deletes_and_undo_restores(qtbot, controller, spans):
     _select_row(panel, row)
     panel.table.setFocus()
     qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
-    with controller.read() as session:
-        assert spans["crematorium"] not in {a.uuid for a in queries.list_annotations(session)}
+    assert spans["crematorium"] not in {a.uuid for a in controller.workspace.annotations()}
     qtbot.waitUntil(lambda: panel.model.rowCount() == 3)
     assert panel.count_label.text() == "3 annotations"
     controller.undo_stack.undo()
-    with controller.read() as session:
-        assert spans["crematorium"] in {a.uuid for a in queries.list_annotations(session)}
+    assert spans["crematorium"] in {a.uuid for a in controller.workspace.annotations()}
     qtbot.waitUntil(lambda: spans["crematorium"] in _uuids(panel.model))
 
 
@@ -174,8 +170,7 @@ def test_backspace_deletes_several_rows(qtbot, controller, spans):
     panel.table.selectAll()
     assert len(panel.selected_uuids()) == 4
     qtbot.keyClick(panel.table, Qt.Key.Key_Backspace)
-    with controller.read() as session:
-        assert queries.list_annotations(session) == []
+    assert controller.workspace.annotations() == []
     qtbot.waitUntil(lambda: panel._stack.currentWidget() is panel.empty_label)
     assert panel.empty_label.text() == EMPTY_TEXT
 
@@ -193,18 +188,15 @@ def test_retag_and_note_in_place(qtbot, controller, spans):
     model = AnnotationsTableModel(controller)
     row = _uuids(model).index(spans["accuses"])
     assert model.setData(model.index(row, TAG), "evidence") is True
-    with controller.read() as session:
-        assert queries.get_annotation(session, spans["accuses"]).tag.name == "evidence"
+    assert controller.workspace.annotation(spans["accuses"]).tag == "evidence"
     assert model.setData(model.index(row, TAG), "no such tag") is False
     assert model.setData(model.index(row, TEXT), "edited text") is False
     assert model.setData(model.index(row, NOTE), "checked twice") is True
-    with controller.read() as session:
-        assert queries.get_annotation(session, spans["accuses"]).note == "checked twice"
+    assert controller.workspace.annotation(spans["accuses"]).note == "checked twice"
     qtbot.waitUntil(lambda: model.index(_uuids(model).index(spans["accuses"]), TAG).data() == "evidence")
     controller.undo_stack.undo()
     controller.undo_stack.undo()
-    with controller.read() as session:
-        assert queries.get_annotation(session, spans["accuses"]).tag.name == "allegation"
+    assert controller.workspace.annotation(spans["accuses"]).tag == "allegation"
 
 
 def test_retag_refused_for_a_duplicate(qapp, controller, spans, tag_span):
@@ -224,8 +216,7 @@ def test_tag_delegate_offers_the_tags(qtbot, controller, spans):
     assert [editor.itemText(i) for i in range(editor.count())] == ["allegation", "denial", "evidence", "context"]
     editor.setCurrentIndex(editor.findText("context"))
     editor.activated.emit(editor.currentIndex())
-    with controller.read() as session:
-        assert queries.get_annotation(session, spans["accuses"]).tag.name == "context"
+    assert controller.workspace.annotation(spans["accuses"]).tag == "context"
 
 
 def test_select_annotation_and_selection_survives_reload(qtbot, controller, spans, tag_span):

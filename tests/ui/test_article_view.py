@@ -9,12 +9,12 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QColor, QPalette, QTextCharFormat, QTextCursor
 
 from annotator import queries
-from annotator.commands import AddAnnotations, AnnotationSpec, DeleteAnnotations
+from annotator.commands import AddAnnotations, AnnotationSpec, Changes, DeleteAnnotations
 from annotator.queries import AnnotationInfo, TagInfo
-from ui.article_column import ArticleColumn
-from ui.article_view import ArticleView
+from ui.comparison.article_column import ArticleColumn
+from ui.comparison.article_view import ArticleView
+from ui.comparison.highlighter import tint_color
 from ui.controller import AppController
-from ui.highlighter import tint_color
 
 TAGS = [
     TagInfo(1, "allegation", "#d55e00", "1", "", 0),
@@ -345,8 +345,7 @@ def test_selection_bar_tags_a_mouse_selection(qtbot, db, add_article, controller
     drag_words(qtbot, view, text, "categorically", "denied")
     button = next(b for b in column.selection_bar.buttons() if b.text() == "denial")
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    with controller.read() as session:
-        (saved,) = queries.annotations_for_article(session, article)
+    (saved,) = controller.workspace.article_annotations(article)
     assert (text[saved.start:saved.end], saved.tag, saved.annotator) == ("categorically denied", "denial", "alice")
     assert not column.selection_bar.isVisible()
 
@@ -368,8 +367,7 @@ def test_column_close_button_and_narrow_header(qtbot, db, add_article, controlle
 
 def test_deleted_annotation_disappears_from_sample_article(qtbot, sample_db):
     controller = AppController(sample_db, "alice")
-    with controller.read() as session:
-        text = queries.get_article(session, 1).text
+    text = controller.workspace.article(1).text
     s = text.index("crematorium")
     command = AddAnnotations([AnnotationSpec(1, s, s + 11, "evidence")], "alice")
     controller.run(command)
@@ -403,8 +401,7 @@ def test_incremental_reloads_match_a_full_reload(qtbot, db, add_article, tag_spa
 
     fresh = ArticleView()
     qtbot.addWidget(fresh)
-    with controller.read() as session:
-        fresh.set_article(article, text, queries.annotations_for_article(session, article), controller.tags())
+    fresh.set_article(article, text, controller.workspace.article_annotations(article), controller.tags())
     assert formats(column.view) == formats(fresh)
     assert sorted((a.tag, a.start) for a in column.view.annotations()) == sorted((a.tag, a.start) for a in fresh.annotations())
     assert column.chips.counts() == {"allegation": 1, "evidence": 1, "context": 1}
@@ -456,9 +453,8 @@ def test_edits_undo_and_redo_update_only_what_changed(qtbot, db, add_article, ta
 
     fresh = ArticleView()
     qtbot.addWidget(fresh)
-    with controller.read() as session:
-        stored = queries.annotations_for_article(session, article)
-        fresh.set_article(article, text, stored, controller.tags())
+    stored = controller.workspace.article_annotations(article)
+    fresh.set_article(article, text, stored, controller.tags())
     assert formats(column.view) == formats(fresh)
     assert sorted(column.view.annotations(), key=lambda a: a.uuid) == sorted(stored, key=lambda a: a.uuid)
     assert column.chips.counts() == {"evidence": 1}
@@ -472,12 +468,12 @@ def test_changes_without_details_still_reload(qtbot, db, add_article, tag_span, 
     column = ArticleColumn(controller, article)
     qtbot.addWidget(column)
     uuid = tag_span(article, 4, 7, "denial")  # written behind the controller's back
-    controller.annotationsChanged.emit({article})  # a plain set: which annotations is unknown
+    controller.annotationsChanged.emit(Changes.in_articles({article}))  # which annotations is unknown
     assert [a.uuid for a in column.view.annotations_at(5)] == [uuid]
-    controller.annotationsChanged.emit({article + 1})  # another article: nothing to do here
+    controller.annotationsChanged.emit(Changes.in_articles({article + 1}))  # another article: nothing to do here
     assert column.chips.counts() == {"denial": 1}
     DeleteAnnotations([uuid]).do(controller.db)
-    controller.notify_external_change()  # an empty set: everything may have changed
+    controller.notify_external_change()  # everything may have changed
     assert column.view.annotations_at(5) == []
     assert column.chips.counts() == {}
 

@@ -77,8 +77,7 @@ def empty_controller(db, qapp) -> AppController:
 
 
 def counts(controller) -> tuple[int, int]:
-    with controller.read() as session:
-        return queries.counts(session)
+    return controller.workspace.counts()
 
 
 # -- progress --------------------------------------------------------------------------------------
@@ -139,8 +138,7 @@ def test_import_mix_of_good_and_bad_files_reports_problems_and_is_undoable(empty
 
     assert len(report.added) == 2
     assert counts(controller) == (3, 0)
-    with controller.read() as session:
-        titles = [a.title for a in queries.list_articles(session)]
+    titles = [a.title for a in controller.workspace.articles()]
     assert "Syrian Crematorium at Prison Hides Mass Murder, U.S. Says" in titles
     box = boxes.last
     assert box["text"] == "2 imported · 2 already in the library · 2 skipped"
@@ -178,7 +176,7 @@ def test_choose_import_paths_uses_file_and_folder_dialogs(monkeypatch, qapp):
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(files))
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: "/a/folder"))
     assert import_dialog.choose_import_paths(None) == ["/a/x.txt", "/a/y.md"]
-    assert "*.txt" in seen["filters"] and "*.md" in seen["filters"]
+    assert seen["filters"] == "Articles (*.txt *.md);;All files (*)"  # every suffix the core's readers take
     assert import_dialog.choose_import_paths(None, folder=True) == ["/a/folder"]
     monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: ([], "")))
     assert import_dialog.choose_import_paths(None) == []
@@ -290,6 +288,34 @@ def test_export_asks_before_replacing_a_typed_path(tagged, boxes, tmp_path):
     assert dialog.result() == QDialog.DialogCode.Accepted
 
 
+def test_export_browse_lists_the_formats_and_adds_the_chosen_ones_suffix(tagged, monkeypatch, tmp_path):
+    seen = {}
+
+    def save_as(parent, caption, start, filters):
+        seen["filters"] = filters
+        return seen["answer"]
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_as))
+    dialog = export_dialog.ExportDialog(tagged)
+    for answer, shown in [((str(tmp_path / "report"), "CSV files (*.csv)"), tmp_path / "report.csv"),
+                          ((str(tmp_path / "all"), "All files (*)"), tmp_path / "all.csv"),
+                          ((str(tmp_path / "kept.tsv"), "All files (*)"), tmp_path / "kept.tsv")]:
+        seen["answer"] = answer
+        dialog._browse()
+        assert dialog.output_path() == shown
+    assert seen["filters"] == "CSV files (*.csv);;All files (*)"  # every writer the core's registry holds
+
+
+def test_the_import_summary_names_the_readers_suffixes(qapp):
+    from annotator.importer import ImportProblem, ImportReport
+
+    box = import_dialog.build_import_summary(None, ImportReport(), ["/x/folder"])
+    assert box.informativeText() == "No .txt or .md files were found in folder."
+    box = import_dialog.build_import_summary(None, ImportReport(problems=[ImportProblem("/x/a.pdf", "not a .txt or .md file")]))
+    assert box.informativeText().endswith(
+        "\nOnly plain-text (.txt) and Markdown (.md) files can be imported; save other documents as text first.")
+
+
 def test_export_done_message_render(qapp, tmp_path):
     box = export_dialog.build_export_done(None, tmp_path / "annotations.csv", 1234)
     assert "1234 annotations" in box.text()
@@ -336,8 +362,7 @@ def test_merge_preview_numbers_and_merge_adds_bobs_annotations(controller, bob_f
     assert "present: 0 annotations" in preview
     assert "annotators: bob" in preview
     assert counts(controller) == (before[0], before[1] + 3)
-    with controller.read() as session:
-        assert len(queries.list_annotations(session, annotators=["bob"])) == 3
+    assert len(controller.workspace.annotations(annotators=["bob"])) == 3
     assert boxes.last["title"] == "Merge finished"
     assert "Added 0 articles and 3 annotations by bob" in boxes.last["text"]
 
@@ -411,8 +436,7 @@ def test_share_refused_shows_core_message(controller, boxes):
 
 
 def tag_rows(controller):
-    with controller.read() as session:
-        return [(t.name, t.color.upper(), t.shortcut) for t in queries.list_tags(session)]
+    return [(t.name, t.color.upper(), t.shortcut) for t in controller.workspace.tags()]
 
 
 def test_tag_manager_rename_recolour_reorder_add_and_undo(controller, qtbot):

@@ -8,8 +8,8 @@ from PySide6.QtGui import QAction
 
 from annotator.commands import AddAnnotations, AnnotationSpec
 from ui.controller import AppController
-from ui.library_model import TAGS, TITLE, ArticleIdRole, LibraryModel
-from ui.library_panel import EMPTY_TEXT, LibraryPanel
+from ui.panels.library_model import TAGS, TITLE, ArticleIdRole, LibraryModel
+from ui.panels.library_panel import EMPTY_TEXT, LibraryPanel
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from PySide6.QtGui import QTextCursor, QTextDocument
 from PySide6.QtWidgets import QPlainTextEdit
 
-from ui.article_view import ArticleView, load_plain_text
-from ui.highlighter import AnnotationHighlighter, HighlightIndex
+from ui.comparison.article_view import ArticleView, load_plain_text
+from ui.comparison.highlighter import AnnotationHighlighter, HighlightIndex
 from ui.offsets import OffsetMap
 
 PIECES = [

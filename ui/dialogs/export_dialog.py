@@ -1,4 +1,5 @@
-"""Exporting annotations to a CSV file, with filters and spreadsheet-safe output."""
+"""Exporting annotations to a file (a format the core's registry holds: CSV today), with filters and
+spreadsheet-safe output. The file name's suffix picks the format."""
 
 from __future__ import annotations
 
@@ -23,22 +24,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator import queries
 from annotator.errors import AnnotatorError
+from annotator.formats.registry import DEFAULT_WRITER, WRITERS, writers
 
 from .errors import show_error, widen
 from .progress import CANCELLED, run_with_progress
 
-CSV_FILTER = "CSV files (*.csv);;All files (*)"
+# One filter per writer, then all files: "CSV files (*.csv);;All files (*)".
+FORMAT_FILTERS = [f"{writer.label} files (*{writer.suffix})" for writer in writers()]
+FILE_FILTER = ";;".join([*FORMAT_FILTERS, "All files (*)"])
 TITLE_CHARS = 70
 
 
 def default_export_path() -> Path:
-    return Path.home() / "annotations.csv"
+    return Path.home() / f"annotations{WRITERS[DEFAULT_WRITER].suffix}"
 
 
 class ExportDialog(QDialog):
-    """Choose what to export and where. ``options()`` gives export_csv's keyword arguments."""
+    """Choose what to export and where. ``options()`` gives export_file's keyword arguments."""
 
     def __init__(self, controller, parent: QWidget | None = None, default_path: str | Path | None = None):
         super().__init__(parent)
@@ -47,10 +50,8 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Export annotations")
         self.setMinimumWidth(520)
 
-        with controller.read() as session:
-            tags = queries.list_tags(session)
-            annotators = queries.list_annotators(session)
-            articles = queries.list_articles(session)
+        workspace = controller.workspace
+        tags, annotators, articles = workspace.tags(), workspace.annotators(), workspace.articles()
 
         layout = QVBoxLayout(self)
 
@@ -127,10 +128,11 @@ class ExportDialog(QDialog):
         self.export_button.setToolTip("" if any_tag else "Tick at least one tag to export")
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export annotations to", self.path_edit.text(), CSV_FILTER)
+        path, chosen = QFileDialog.getSaveFileName(self, "Export annotations to", self.path_edit.text(), FILE_FILTER)
         if path:
-            if not Path(path).suffix:
-                path += ".csv"
+            if not Path(path).suffix:  # the chosen format's suffix ("All files": the default format's)
+                writer = writers()[FORMAT_FILTERS.index(chosen)] if chosen in FORMAT_FILTERS else WRITERS[DEFAULT_WRITER]
+                path += writer.suffix
             self.path_edit.setText(path)
             self._confirmed_path = path  # the file dialog already asked about replacing it
 
@@ -154,7 +156,7 @@ class ExportDialog(QDialog):
         path = self.output_path()
         if path.is_dir():
             show_error(self, "Choose a file name", f"{path} is a folder.",
-                       advice="Add a file name such as annotations.csv at the end.")
+                       advice=f"Add a file name such as {default_export_path().name} at the end.")
             return
         if not path.parent.is_dir():
             show_error(self, "Folder not found", f"The folder {path.parent} does not exist.",
@@ -171,8 +173,8 @@ class ExportDialog(QDialog):
 
 
 def export_annotations(parent: QWidget | None, controller) -> int | None:
-    """Show the export dialog and write the CSV. Returns the rows written, or None if nothing was written."""
-    from annotator.export import export_csv
+    """Show the export dialog and write the file. Returns the rows written, or None if nothing was written."""
+    from annotator.export import export_file
 
     dialog = ExportDialog(controller, parent)
     if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -181,7 +183,7 @@ def export_annotations(parent: QWidget | None, controller) -> int | None:
     options = dialog.options()
     try:
         rows = run_with_progress(parent, "Exporting", f"Writing {out.name}…",
-                                 lambda progress: export_csv(controller.db, out, progress=progress, **options))
+                                 lambda progress: export_file(controller.db, out, progress=progress, **options))
     except AnnotatorError as exc:
         show_error(parent, "Export failed", str(exc))
         return None

@@ -6,12 +6,14 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from annotator.formats.registry import describe_reader_suffixes, describe_readers, reader_suffixes
 from annotator.importer import ImportArticles, ImportReport, read_articles
 
 from .errors import widen
 from .progress import CANCELLED, run_with_progress
 
-ARTICLE_FILTER = "Articles (*.txt *.md);;All files (*)"
+# Every suffix the core's readers take: "Articles (*.txt *.md);;All files (*)".
+ARTICLE_FILTER = f"Articles ({' '.join('*' + suffix for suffix in reader_suffixes())});;All files (*)"
 MAX_LISTED = 12
 
 
@@ -20,7 +22,7 @@ def _start_dir() -> str:
 
 
 def choose_import_paths(parent: QWidget | None, folder: bool = False) -> list[str]:
-    """Ask for article files (.txt/.md, several at once), or with ``folder=True`` for one folder."""
+    """Ask for article files (any suffix a reader takes, several at once), or with ``folder=True`` for one folder."""
     if folder:
         return choose_import_folder(parent)
     paths, _ = QFileDialog.getOpenFileNames(parent, "Import articles", _start_dir(), ARTICLE_FILTER)
@@ -28,7 +30,7 @@ def choose_import_paths(parent: QWidget | None, folder: bool = False) -> list[st
 
 
 def choose_import_folder(parent: QWidget | None) -> list[str]:
-    """Ask for a folder; every .txt/.md file in it (and its subfolders) will be imported."""
+    """Ask for a folder; every article file in it (and its subfolders) will be imported."""
     folder = QFileDialog.getExistingDirectory(parent, "Import a folder of articles", _start_dir())
     return [folder] if folder else []
 
@@ -82,13 +84,12 @@ def build_import_summary(parent: QWidget | None, report: ImportReport, paths: li
         lines += [f"  {Path(d).name}" for d in report.duplicates]
     if not report.added and not report.problems and not report.duplicates:
         where = ", ".join(Path(p).name for p in (paths or [])) or "the selection"
-        lines.append(f"No .txt or .md files were found in {where}.")
+        lines.append(f"No {describe_reader_suffixes()} files were found in {where}.")
     shown = lines[:MAX_LISTED]
     if len(lines) > MAX_LISTED:
         shown.append(f"  … and {len(lines) - MAX_LISTED} more (see Show Details)")
     if report.problems:
-        shown.append("\nOnly plain-text (.txt) and Markdown (.md) files can be imported; "
-                     "save other documents as text first.")
+        shown.append(f"\nOnly {describe_readers()} files can be imported; save other documents as text first.")
     box.setInformativeText("\n".join(shown))
     if len(lines) > MAX_LISTED or report.problems:
         full = [f"{p.path}: {p.reason}" for p in report.problems]

@@ -149,7 +149,7 @@ def choose_teammate_file(parent: QWidget | None) -> str | None:
 
 def load_teammate_database(parent: QWidget | None, controller, path: str | None = None) -> bool:
     """Ask for a teammate's file, preview it, merge it (undoably). True if anything was merged."""
-    from annotator.merge import MergeDatabases, inspect_teammate
+    from annotator.merge import MergeDatabases
 
     if path is None:
         path = choose_teammate_file(parent)
@@ -157,7 +157,7 @@ def load_teammate_database(parent: QWidget | None, controller, path: str | None 
         return False
     name = Path(path).name
     try:
-        plan = inspect_teammate(controller.db, path)
+        plan = controller.workspace.inspect_teammate(path)
     except (MergeRefusedError, AnnotatorError) as exc:
         reason = str(exc) if printable(name) in str(exc) else f"{printable(name)}: {exc}"
         show_error(parent, "This file cannot be loaded", f"Not loaded — {reason}", advice=REFUSED_ADVICE)

@@ -235,8 +235,8 @@ class TagManagerDialog(QDialog):
         return self._run(UpdateTag(tag.id, color=color))
 
     def move_selected(self, step: int) -> bool:
-        """Move the selected tag up (-1) or down (+1): one undo step."""
-        from annotator.commands import UpdateTag
+        """Move the selected tag up (-1) or down (+1): every tag renumbered in one change, one undo step."""
+        from annotator.commands import Composite, UpdateTag
 
         tag_id = self.selected_tag_id()
         tags = self.tags()
@@ -245,15 +245,8 @@ class TagManagerDialog(QDialog):
             return False
         order = list(tags)
         order[index], order[index + step] = order[index + step], order[index]
-        changes = [(tag, position) for position, tag in enumerate(order) if tag.position != position]
-        stack = self.controller.undo_stack
-        stack.beginMacro(f"Move tag {tags[index].name} {'up' if step < 0 else 'down'}")
-        ok = True
-        try:
-            for tag, position in changes:
-                ok = self._run(UpdateTag(tag.id, position=position)) and ok
-        finally:
-            stack.endMacro()
+        renumber = [UpdateTag(tag.id, position=position) for position, tag in enumerate(order) if tag.position != position]
+        ok = self._run(Composite(renumber, f"Move tag {tags[index].name} {'up' if step < 0 else 'down'}"))
         self._select_tag(tag_id)
         return ok
 

@@ -2,9 +2,10 @@
 
 The controller reports a *save* failure — ``DatabaseWriteError`` (the file turned read-only, the
 disk is full, the file was deleted or moved) or ``DatabaseBusyError`` (another program holds the
-file) — as ``saveFailed(title, message, retry)``, and the main window shows this dialog: the
-core's message, what is still safe, and Retry (when the command can be run again), Save a Copy
-Elsewhere… and Close. Other refusals get the plain error box.
+file) — with the error's ``reason`` (a ``SaveFailure``), and the main window shows this dialog: the
+core's message, what is still safe and what to do (chosen from the reason, never from the message's
+wording; no reason gets the general advice), and Retry (when the command can be run again), Save a
+Copy Elsewhere… and Close. Other refusals get the plain error box.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
-from annotator import queries
-from annotator.errors import AnnotatorError
+from annotator.errors import AnnotatorError, SaveFailure
 
 from .errors import show_error, widen
 
@@ -25,17 +25,19 @@ COPY_FILTER = "Annotation databases (*.db *.sqlite *.annotations);;All files (*)
 
 RETRY, SAVE_COPY, CLOSE = "retry", "save_copy", "close"
 
-_ADVICE = (
-    ("deleted or moved", "Everything saved before this change can still be read while the app stays open, but "
-                         "the file itself is gone. Use Save a Copy Elsewhere… now, before you close the app, "
-                         "and then open that copy."),
-    ("disk is full", "Everything saved before this change is safe. Free some space on the disk and try again, "
-                     "or save a copy of your database on another disk."),
-    ("read-only", "Everything saved before this change is safe. Make the file writable again (or move it to a "
-                  "folder you can write to) and try again, or save a copy elsewhere and open that."),
-    ("another program", "Everything saved before this change is safe. Another program (for example a database "
-                        "browser) is using the file: close it, then try again."),
-)
+_OTHER_PROGRAM = ("Everything saved before this change is safe. Another program (for example a database "
+                  "browser) is using the file: close it, then try again.")
+_ADVICE = {
+    SaveFailure.GONE: "Everything saved before this change can still be read while the app stays open, but the "
+                      "file itself is gone. Use Save a Copy Elsewhere… now, before you close the app, and then "
+                      "open that copy.",
+    SaveFailure.DISK_FULL: "Everything saved before this change is safe. Free some space on the disk and try "
+                           "again, or save a copy of your database on another disk.",
+    SaveFailure.READ_ONLY: "Everything saved before this change is safe. Make the file writable again (or move "
+                           "it to a folder you can write to) and try again, or save a copy elsewhere and open that.",
+    SaveFailure.BUSY: _OTHER_PROGRAM,
+    SaveFailure.LOCKED: _OTHER_PROGRAM,
+}
 GENERAL_ADVICE = "Everything saved before this change is safe. Try again, or save a copy elsewhere."
 
 
@@ -43,29 +45,31 @@ class IncompleteCopyError(AnnotatorError):
     """The copy does not hold everything the app shows (it was removed)."""
 
 
-def advice_for(message: str) -> str:
-    lowered = message.lower()
-    return next((advice for key, advice in _ADVICE if key in lowered), GENERAL_ADVICE)
+def advice_for(reason: SaveFailure | None) -> str:
+    """What to do about a save failure of this reason (the general advice for OTHER or no reason)."""
+    return _ADVICE.get(reason, GENERAL_ADVICE)
 
 
 class WriteFailureDialog(QMessageBox):
     """The core's message, what is still safe, and Retry / Save a Copy Elsewhere… / Close.
 
     ``exec()`` it, then ``choice()`` says which button was pressed (RETRY, SAVE_COPY or CLOSE).
-    Retry is only offered when ``can_retry`` (the caller holds the command to run again).
+    Retry is only offered when ``can_retry`` (the caller holds the command to run again); ``reason``
+    chooses the advice.
     """
 
-    def __init__(self, parent: QWidget | None, title: str, message: str, *, can_retry: bool = False):
+    def __init__(self, parent: QWidget | None, title: str, message: str, *, can_retry: bool = False,
+                 reason: SaveFailure | None = None):
         super().__init__(parent)
         self.setIcon(QMessageBox.Icon.Warning)
         self.setWindowTitle(f"Not saved: {title}" if title else "Change not saved")
         self.setText(_sentence(message))
-        self.setInformativeText(advice_for(message))
+        self.setInformativeText(advice_for(reason))
         self.retry_button = self.addButton("Retry", QMessageBox.ButtonRole.AcceptRole) if can_retry else None
         self.save_copy_button = self.addButton("Save a Copy Elsewhere…", QMessageBox.ButtonRole.ActionRole)
         self.close_button = self.addButton(QMessageBox.StandardButton.Close)
         self.setEscapeButton(self.close_button)
-        gone = "deleted or moved" in message.lower()
+        gone = reason == SaveFailure.GONE  # a retry cannot bring the file back: the copy comes first
         self.setDefaultButton(self.save_copy_button if gone or self.retry_button is None else self.retry_button)
         widen(self, 520)
 
@@ -79,14 +83,15 @@ class WriteFailureDialog(QMessageBox):
 
 
 def show_write_failure(parent: QWidget | None, controller, title: str, message: str,
-                       retry: Callable[[], object] | None = None) -> str:
+                       retry: Callable[[], object] | None = None, reason: SaveFailure | None = None) -> str:
     """Show the dialog and do what was chosen; returns the choice (RETRY, SAVE_COPY or CLOSE).
 
     ``retry`` runs the failed command again (e.g. ``lambda: controller.run(command)``); without it
-    there is no Retry button. A second failure of the retry shows this dialog again (through the
-    controller's saveFailed signal), never a traceback.
+    there is no Retry button. ``reason`` is the error's SaveFailure (the advice; None: the general
+    advice). A second failure of the retry shows this dialog again (through the controller's
+    saveFailed signal), never a traceback.
     """
-    box = WriteFailureDialog(parent, title, message, can_retry=retry is not None)
+    box = WriteFailureDialog(parent, title, message, can_retry=retry is not None, reason=reason)
     box.exec()
     choice = box.choice()
     if choice == RETRY and retry is not None:
@@ -149,8 +154,7 @@ def write_checked_copy(controller, out: Path) -> Path:
     """
     from annotator.share import copy_counts, share_database
 
-    with controller.read() as session:
-        articles, annotations = queries.counts(session)
+    articles, annotations = controller.workspace.counts()
     written = Path(share_database(controller.db, out))
     try:
         copied = copy_counts(written)

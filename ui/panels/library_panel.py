@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .controller import AppController
+from ..controller import AppController
+from ..theme import mute
 from .library_model import DATE, OUTLET, TAGS, TITLE, ArticleIdRole, LibraryModel, TagCountsRole
-from .theme import mute
 
 EMPTY_TEXT = "No articles yet — import some"
 

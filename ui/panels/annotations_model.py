@@ -5,8 +5,8 @@ keeps no id list at all: the row count comes from ``COUNT(*)`` and the ids of
 a page from one LIMIT/OFFSET query when the view asks for that page. Otherwise
 (a filter, or the text/note/article orders) it keeps the ordered list of the
 matching ids (one SQL query per sort or filter). Display data is fetched a page
-at a time, with a small LRU cache of pages. Edits go through the controller's
-commands.
+at a time, with a small LRU cache of pages. Everything is read through the
+controller's Workspace; edits go through the controller's commands.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from annotator import table_queries
 from annotator.commands import UpdateAnnotation
 from annotator.table_queries import TableFilter, TableRow
 
-from .controller import AppController
-from .icons import tag_swatch
-from .wording import escape_html
+from ..controller import AppController
+from ..icons import tag_swatch
+from ..wording import escape_html
 
 COLUMNS = ("Tag", "Text", "Note", "Annotator", "Article", "Created")
 TAG, TEXT, NOTE, ANNOTATOR, ARTICLE, CREATED = range(len(COLUMNS))
@@ -79,15 +79,15 @@ class AnnotationsTableModel(QAbstractTableModel):
     def reload(self) -> None:
         self._reload_timer.stop()
         key, descending = self._order()
-        with self.controller.read() as session:
-            if self._total is None:
-                self._total = table_queries.annotation_count(session)
-            total = self._total
-            if table_queries.is_paged(self._filter, key):
-                ids, count = None, total
-            else:
-                ids = table_queries.annotation_ids(session, self._filter, key, descending)
-                count = len(ids)
+        workspace = self.controller.workspace
+        if self._total is None:
+            self._total = workspace.counts()[1]
+        total = self._total
+        if table_queries.is_paged(self._filter, key):
+            ids, count = None, total
+        else:
+            ids = workspace.table_ids(self._filter, key, descending)
+            count = len(ids)
         self.beginResetModel()
         self._ids = ids
         self._count = count
@@ -130,8 +130,7 @@ class AnnotationsTableModel(QAbstractTableModel):
         ids = self._id_pages.get(page_number)
         if ids is None:
             key, descending = self._order()
-            with self.controller.read() as session:
-                ids = table_queries.annotation_id_page(session, start, self.PAGE_SIZE, key, descending)
+            ids = self.controller.workspace.table_id_page(start, self.PAGE_SIZE, key, descending)
             self._id_pages[page_number] = ids
             while len(self._id_pages) > self.ID_CACHE_PAGES:
                 self._id_pages.popitem(last=False)
@@ -146,8 +145,7 @@ class AnnotationsTableModel(QAbstractTableModel):
         page_number = row // self.PAGE_SIZE
         page = self._pages.get(page_number)
         if page is None:
-            with self.controller.read() as session:
-                page = table_queries.annotation_rows(session, self._page_ids(page_number))
+            page = self.controller.workspace.table_rows(self._page_ids(page_number))
             self._pages[page_number] = page
             while len(self._pages) > self.CACHE_PAGES:
                 self._pages.popitem(last=False)
@@ -167,8 +165,7 @@ class AnnotationsTableModel(QAbstractTableModel):
         if self._ids is not None:
             return
         key, descending = self._order()
-        with self.controller.read() as session:
-            self._ids = table_queries.annotation_ids(session, self._filter, key, descending)
+        self._ids = self.controller.workspace.table_ids(self._filter, key, descending)
         self._id_pages.clear()
 
     def row_of_id(self, annotation_id: int) -> int:
@@ -177,8 +174,7 @@ class AnnotationsTableModel(QAbstractTableModel):
                 if annotation_id in ids:
                     return page_number * self.PAGE_SIZE + ids.index(annotation_id)
             key, descending = self._order()
-            with self.controller.read() as session:
-                row = table_queries.annotation_position(session, annotation_id, key, descending)
+            row = self.controller.workspace.table_position(annotation_id, key, descending)
             return -1 if row is None or row >= self._count else row
         if self._row_of is None:
             self._row_of = {value: row for row, value in enumerate(self._ids)}
@@ -188,8 +184,7 @@ class AnnotationsTableModel(QAbstractTableModel):
         """Rows of the given annotations under the current filter and order (absent ones left out)."""
         if not uuids:
             return {}
-        with self.controller.read() as session:
-            ids = table_queries.ids_for_uuids(session, uuids)
+        ids = self.controller.workspace.ids_for_uuids(uuids)
         if len(ids) > self.POSITION_QUERIES:
             self._materialize()  # one id list beats a counting query per annotation
         rows = {uuid: self.row_of_id(id_) for uuid, id_ in ids.items()}
@@ -263,8 +258,7 @@ class AnnotationsTableModel(QAbstractTableModel):
         return ""
 
     def _tooltip(self, row: TableRow) -> str:
-        with self.controller.read() as session:
-            text = table_queries.annotation_text(session, row.id)
+        text = self.controller.workspace.span_text(row.id)
         if len(text) > 2000:
             text = text[:2000] + "…"
         parts = [f"<b>{escape_html(row.tag)}</b> · {escape_html(row.annotator)} · {escape_html(row.article_title)}",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from annotator import queries
-from annotator.queries import ArticleSummary
+from annotator.workspace import ArticleSummary
 
-from .controller import AppController
+from ..controller import AppController
 
 COLUMNS = ("Title", "Outlet", "Date", "Tags")
 TITLE, OUTLET, DATE, TAGS = range(len(COLUMNS))
@@ -34,8 +33,7 @@ class LibraryModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
-        with self.controller.read() as session:
-            articles = queries.list_articles(session)
+        articles = self.controller.workspace.articles()
         self.beginResetModel()
         self._articles = articles
         self.endResetModel()
@@ -46,8 +44,7 @@ class LibraryModel(QAbstractTableModel):
 
     def _on_annotations_changed(self, _article_ids) -> None:
         # Only the counts change: keep rows (and the view's selection) where they are.
-        with self.controller.read() as session:
-            articles = queries.list_articles(session)
+        articles = self.controller.workspace.articles()
         if [a.id for a in articles] != [a.id for a in self._articles]:
             self.reload()
             return

@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QPalette, QSyntaxHighlighter, QTextBlock, QTex
 
 from annotator.queries import AnnotationInfo
 
-from .offsets import OffsetMap
+from ..offsets import OffsetMap
 
 # Characters QTextDocument turns into block breaks when given plain text.
 BLOCK_SEPARATORS = re.compile("[\n\r\u2029\ufdd0\ufdd1]")

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QLabel, QSplitter, QStackedLayout, QWidget
 
 from annotator import search
 
+from ..controller import AppController
 from .article_column import ArticleColumn
-from .controller import AppController
 
 EMPTY_HINT = (
     "<p style='font-size:15px'><b>No articles shown</b></p>"

@@ -5,11 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QStatusBar
 
-from annotator import queries
-
-from .controller import AppController
-from .icons import icon
-from .wording import plural
+from ..controller import AppController
+from ..icons import icon
+from ..wording import plural
 
 SAVED_SHOWN_MS = 4000
 
@@ -41,8 +39,7 @@ class StatusBar(QStatusBar):
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
-        with self.controller.read() as session:
-            articles, annotations = queries.counts(session)
+        articles, annotations = self.controller.workspace.counts()
         self.counts_label.setText(f"{plural(articles, 'article')} · {plural(annotations, 'annotation')}")
 
     def show_saved(self, what: str) -> None:

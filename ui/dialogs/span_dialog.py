@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
-from .wording import escape_html
+from ..wording import escape_html
 
 CONTEXT_CHARS = 60
 

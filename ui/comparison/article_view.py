@@ -26,8 +26,8 @@ from PySide6.QtWidgets import QApplication, QMenu, QPlainTextEdit, QTextEdit, QT
 from annotator.queries import AnnotationInfo, TagInfo
 from annotator.spans import snap_to_words
 
+from ..offsets import OffsetMap
 from .highlighter import AnnotationHighlighter, HighlightIndex, blend
-from .offsets import OffsetMap
 
 READING_FONTS = ["Charter", "Georgia", "Source Serif 4", "Source Serif Pro", "Noto Serif", "DejaVu Serif",
                  "Liberation Serif", "Times New Roman", "serif"]

@@ -9,12 +9,12 @@ from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
-from annotator import queries
-from annotator.commands import AddAnnotations, AnnotationChanges, AnnotationSpec
+from annotator.commands import AddAnnotations, AnnotationSpec, Changes
 from annotator.errors import NotFoundError
+from annotator.workspace import AnnotationInfo
 
+from ..controller import AppController
 from .article_view import ArticleView
-from .controller import AppController
 from .highlighter import blend, paused_gc
 from .selection_bar import SelectionBar
 
@@ -23,8 +23,8 @@ MIN_WIDTH = 240
 MAX_INCREMENTAL = 2000
 
 
-def _stats_of(annotations: list[queries.AnnotationInfo]) -> tuple[int, int]:
-    """(how many, highest id): what ``queries.annotation_stats`` would say about exactly these rows."""
+def _stats_of(annotations: list[AnnotationInfo]) -> tuple[int, int]:
+    """(how many, highest id): what ``Workspace.annotation_stats`` would say about exactly these rows."""
     return len(annotations), max(map(attrgetter("id"), annotations), default=0)
 
 
@@ -193,13 +193,13 @@ class ArticleColumn(QWidget):
     def reload(self) -> None:
         """Load the article, its annotations and the tags afresh."""
         tags = self.controller.tags()
+        workspace = self.controller.workspace
         with paused_gc():
             try:
-                with self.controller.read() as session:
-                    article = queries.get_article(session, self.article_id)
-                    self.text = article.text
-                    self._set_header(article.title, article.outlet, article.published)
-                    annotations = queries.annotations_for_article(session, self.article_id)
+                article = workspace.article(self.article_id)
+                self.text = article.text
+                self._set_header(article.title, article.outlet, article.published)
+                annotations = workspace.article_annotations(self.article_id)
             except NotFoundError:
                 self.text = ""
                 self._set_header("(article no longer exists)", "", None)
@@ -211,45 +211,44 @@ class ArticleColumn(QWidget):
 
     def reload_annotations(self, full: bool = False) -> None:
         """Bring the highlights up to date; after a plain add or delete only the new or gone rows are read."""
-        with self.controller.read() as session:
-            if not full and self._known is not None:
-                count, max_id = queries.annotation_stats(session, self.article_id)
-                known_count, known_max = self._known
-                added = queries.annotations_after(session, self.article_id, known_max) if max_id > known_max else []
-                if count == known_count + len(added) and added:
-                    self._apply(added, [])
+        workspace = self.controller.workspace
+        if not full and self._known is not None:
+            count, max_id = workspace.annotation_stats(self.article_id)
+            known_count, known_max = self._known
+            added = workspace.annotations_after(self.article_id, known_max) if max_id > known_max else []
+            if count == known_count + len(added) and added:
+                self._apply(added, [])
+                return
+            if count < known_count + len(added):
+                present = set(workspace.annotation_ids(self.article_id))
+                gone = [a.uuid for a in self.view.annotations() if a.id not in present]
+                if count == known_count + len(added) - len(gone):
+                    self._apply(added, gone)
                     return
-                if count < known_count + len(added):
-                    present = set(queries.annotation_ids(session, self.article_id))
-                    gone = [a.uuid for a in self.view.annotations() if a.id not in present]
-                    if count == known_count + len(added) - len(gone):
-                        self._apply(added, gone)
-                        return
-            with paused_gc():
-                annotations = queries.annotations_for_article(session, self.article_id)
+        with paused_gc():
+            annotations = workspace.article_annotations(self.article_id)
         self._known = _stats_of(annotations)
         with paused_gc():
             self.view.set_annotations(annotations)
         self._update_counts()
 
-    def apply_annotation_changes(self, changes: AnnotationChanges) -> None:
+    def apply_annotation_changes(self, changes: Changes) -> None:
         """Show exactly these added, removed or updated annotations (UUIDs of other articles are ignored)."""
-        wanted = changes.added | changes.updated
-        if len(wanted) + len(changes.removed) > MAX_INCREMENTAL:
+        wanted = changes.annotations_added | changes.annotations_updated
+        if len(wanted) + len(changes.annotations_removed) > MAX_INCREMENTAL:
             self.reload_annotations()  # a big batch: one comparison with the stored rows is cheaper
             return
-        gone = [uuid for uuid in changes.removed if self.view.annotation(uuid) is not None]
-        fetched: list[queries.AnnotationInfo] = []
+        gone = [uuid for uuid in changes.annotations_removed if self.view.annotation(uuid) is not None]
+        fetched: list[AnnotationInfo] = []
         if wanted:
-            with self.controller.read() as session:
-                fetched = queries.annotations_for_article(session, self.article_id, uuids=wanted)
+            fetched = self.controller.workspace.article_annotations(self.article_id, uuids=wanted)
         # An updated annotation shown here but no longer stored with this article has gone.
         found = {ann.uuid for ann in fetched}
-        gone += [uuid for uuid in changes.updated - found if self.view.annotation(uuid) is not None]
+        gone += [uuid for uuid in changes.annotations_updated - found if self.view.annotation(uuid) is not None]
         if fetched or gone:
             self._apply(fetched, gone)
 
-    def _apply(self, added: list[queries.AnnotationInfo], gone: list[str]) -> None:
+    def _apply(self, added: list[AnnotationInfo], gone: list[str]) -> None:
         hidden = self.view.hidden_annotators()
         for ann in [self.view.annotation(uuid) for uuid in gone] + [self.view.annotation(a.uuid) for a in added]:
             if ann is not None and ann.annotator not in hidden:
@@ -277,15 +276,14 @@ class ArticleColumn(QWidget):
     def set_hidden_annotators(self, names: set[str]) -> None:
         self.view.set_hidden_annotators(names)
 
-    def _on_annotations_changed(self, article_ids) -> None:
-        if not article_ids:
-            self.reload_annotations(full=True)  # "everything may have changed"
-        elif self.article_id in article_ids:
-            changes = getattr(article_ids, "annotations", None)  # which ones, when the command said
-            if changes is None:
-                self.reload_annotations()
-            else:
+    def _on_annotations_changed(self, changes: Changes) -> None:
+        if changes.everything:
+            self.reload_annotations(full=True)
+        elif changes.touches_article(self.article_id):
+            if changes.annotations_exact:  # the command said which ones
                 self.apply_annotation_changes(changes)
+            else:
+                self.reload_annotations()
 
     def _on_tags_changed(self) -> None:
         tags = self.controller.tags()
@@ -294,12 +292,11 @@ class ArticleColumn(QWidget):
         self.selection_bar.set_tags(tags)
 
     def _on_articles_changed(self) -> None:
-        with self.controller.read() as session:
-            try:
-                article = queries.get_article(session, self.article_id)
-            except NotFoundError:
-                return
-            self._set_header(article.title, article.outlet, article.published)
+        try:
+            article = self.controller.workspace.article(self.article_id)
+        except NotFoundError:
+            return
+        self._set_header(article.title, article.outlet, article.published)
 
     # -- tagging the selection -------------------------------------------------------
     def set_tag_actions(self, actions: list[QAction]) -> None:

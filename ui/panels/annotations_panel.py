@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator import queries
 from annotator.commands import DeleteAnnotations
 from annotator.table_queries import TableFilter
 
+from ..controller import AppController
+from ..icons import tag_swatch
+from ..theme import mute
 from .annotations_model import (
     ANNOTATOR,
     ARTICLE,
@@ -34,9 +36,6 @@ from .annotations_model import (
     SpanRole,
     UuidRole,
 )
-from .controller import AppController
-from .icons import tag_swatch
-from .theme import mute
 
 EMPTY_TEXT = "No annotations yet — select text in an article and press 1–4"
 NO_MATCH_TEXT = "No annotations match the filter"
@@ -227,8 +226,7 @@ class AnnotationsPanel(QWidget):
     # -- filters -----------------------------------------------------------------------------
 
     def _fill_combos(self) -> None:
-        with self.controller.read() as session:
-            articles = queries.list_articles(session)
+        articles = self.controller.workspace.articles()
         tags = self.controller.tags()
         self._refill(self.tag_combo, "All tags", [(tag.name, tag.name, tag_swatch(tag.color)) for tag in tags])
         self._refill(self.article_combo, "All articles",
@@ -236,8 +234,7 @@ class AnnotationsPanel(QWidget):
         self._refill_annotators()
 
     def _refill_annotators(self, *_args) -> None:
-        with self.controller.read() as session:
-            names = queries.list_annotators(session)
+        names = self.controller.workspace.annotators()
         self._refill(self.annotator_combo, "All annotators", [(name, name, None) for name in names])
 
     def _refill(self, combo: QComboBox, everything: str, items: list[tuple]) -> None:

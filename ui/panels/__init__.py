@@ -1,0 +1,1 @@
+"""The docked panels: the library of articles, the annotations table, the status bar."""
