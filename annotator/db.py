@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .models import Base, Setting, Tag
+from .rules import TAG_PALETTE
 from .safe_files import Identity, file_identity, is_open_in_this_process
 from .storage import SCHEMA_VERSION, Store, StoreTarget, open_store
 from .storage.sqlite import make_engine
@@ -39,12 +40,11 @@ __all__ = [
     "make_engine", "read_header_ids", "read_ids", "set_setting", "sqlite_uri",
 ]
 
-# Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
 DEFAULT_TAGS = (
-    ("allegation", "#D55E00", "1", "A claim that someone did something wrong."),
-    ("denial", "#0072B2", "2", "A rejection of an allegation."),
-    ("evidence", "#009E73", "3", "Facts, documents or testimony offered as proof."),
-    ("context", "#E69F00", "4", "Background that frames the story."),
+    ("allegation", TAG_PALETTE[0], "1", "A claim that someone did something wrong."),
+    ("denial", TAG_PALETTE[1], "2", "A rejection of an allegation."),
+    ("evidence", TAG_PALETTE[2], "3", "Facts, documents or testimony offered as proof."),
+    ("context", TAG_PALETTE[3], "4", "Background that frames the story."),
 )
 
 

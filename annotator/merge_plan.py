@@ -64,7 +64,7 @@ class Additions:
     articles: list[NewArticle] = field(default_factory=list)
     tags: list[dict] = field(default_factory=list)
     annotators: list[str] = field(default_factory=list)
-    annotations: list[tuple] = field(default_factory=list)  # laid out as teammate_file.ANNOTATION_FIELDS
+    annotations: list[tuple] = field(default_factory=list)  # laid out as TeammateData.annotations (see its docstring)
 
     def __bool__(self) -> bool:
         return bool(self.articles or self.tags or self.annotators or self.annotations)

@@ -170,6 +170,11 @@ def safe_repr(value: str, limit: int = 60) -> str:
 
 # --- tags ------------------------------------------------------------------
 
+# Tag colours: Okabe–Ito first (distinguishable with the common colour-vision deficiencies), then a few more.
+# The default tags take the first four; a new tag takes the first one no tag has.
+TAG_PALETTE = ("#D55E00", "#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+               "#882255", "#44AA99", "#999933", "#AA4499")
+
 
 def check_color(value: object) -> str:
     value = _ensure_text("tag colour", value)

@@ -21,13 +21,10 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.errors import AnnotatorError
-from annotator.rules import shortcut_key
+from annotator.rules import TAG_PALETTE, shortcut_key
 
 from ..icons import tag_swatch
 
-# Okabe–Ito and a few more: distinguishable with common colour-vision deficiencies.
-PALETTE = ("#D55E00", "#0072B2", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
-           "#882255", "#44AA99", "#999933", "#AA4499")
 COL_COLOR, COL_NAME, COL_SHORTCUT, COL_DESCRIPTION = range(4)
 TAG_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -259,7 +256,7 @@ class TagManagerDialog(QDialog):
             return False
         tags = self.tags()
         used_colors = {tag.color.upper() for tag in tags}
-        color = next((c for c in PALETTE if c not in used_colors), PALETTE[len(tags) % len(PALETTE)])
+        color = next((c for c in TAG_PALETTE if c not in used_colors), TAG_PALETTE[len(tags) % len(TAG_PALETTE)])
         used_keys = {shortcut_key(tag.shortcut) for tag in tags}
         key = next((k for k in "123456789" if k not in used_keys), "")
         try:
