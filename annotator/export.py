@@ -6,7 +6,7 @@ hands them to the writer in batches, each with the articles its rows belong to (
 once, and only while its rows are being written). The writer sees plain records, never the database.
 
 The file is written to a temporary file beside the target and moved into place only when complete
-(formats/atomic_file.py): an error or a cancel never leaves a half-written file. A kill leaves the temp
+(safe_files.atomic_write): an error or a cancel never leaves a half-written file. A kill leaves the temp
 file; the next export or share to that folder removes it (see ``annotator.safe_files``). The target is
 never the open database under any name, and never anything but a regular file (a symlink, a pipe or a
 device is refused).
@@ -14,7 +14,6 @@ device is refused).
 
 from __future__ import annotations
 
-import os  # noqa: F401 -- kept while tests/core/test_trust_files.py patches export.os.fsync
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,13 +21,13 @@ from sqlalchemy import String, func, select, type_coerce
 
 from .db import Database
 from .errors import NotFoundError
-from .formats.atomic_file import atomic_write
 from .formats.csv_writer import CSV_COLUMNS as CSV_COLUMNS  # imported from here by benchmarks and tests
 from .formats.records import ArticleRecord, ExportBatch
 from .formats.registry import writer_by_name, writer_for_path
 from .models import Annotation, Annotator, Article, Tag
 from .queries import annotation_select
 from .rules import safe_repr
+from .safe_files import atomic_write
 
 CANCELLED = -1
 BATCH_ROWS = 5000

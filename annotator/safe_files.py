@@ -17,10 +17,12 @@ import stat
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
-from .errors import AnnotatorError, ConflictError
+from .errors import AnnotatorError, ConflictError, NotFoundError
 from .rules import printable
 
 Identity = tuple[int, int]
@@ -204,3 +206,30 @@ def _is_our_leftover(path: Path, side: str | None, now: float) -> bool:
 
 def _old_regular_file_of_ours(st: os.stat_result, now: float) -> bool:
     return stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and now - st.st_mtime >= LEFTOVER_AGE_S
+
+
+@contextmanager
+def atomic_write(target: str | Path, purpose: str, protected: Callable[[Identity], bool]) -> Iterator[BinaryIO]:
+    """A binary handle on a temp file beside ``target``, moved onto it (durably) when the block ends without error.
+
+    An error, or an exception the caller raises to cancel, removes the temp file and leaves ``target`` as it
+    was. Refused before anything is written: a missing folder (NotFoundError), and a target that is not a
+    regular file or that ``protected`` claims (check_target: ``purpose`` ends its advice, "the CSV"). A kill
+    leaves the temp file; the next write to that folder sweeps such leftovers of ours.
+    """
+    target = Path(os.path.abspath(target))
+    folder = target.parent
+    if not folder.is_dir():
+        raise NotFoundError(f"cannot write {shown(target)}: the folder {printable(str(folder))} does not exist")
+    check_target(target, purpose, protected)
+    sweep_leftovers(folder)
+    temp = temp_beside(target)
+    try:
+        # "x": never clobber a file; the name is random so this only guards against races.
+        with open(temp, "xb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        replace_target(temp, target, purpose, protected)
+    finally:
+        remove_quietly(temp)

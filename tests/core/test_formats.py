@@ -19,9 +19,9 @@ from annotator.cli import main
 from annotator.errors import ConflictError, ImportFileError, NotFoundError
 from annotator.export import export_file
 from annotator.formats import csv_writer, markdown_reader, registry, text_reader
-from annotator.formats.atomic_file import atomic_write
 from annotator.formats.records import AnnotationRecord, ArticleRecord, ArticleText, ExportBatch, Source
 from annotator.importer import import_paths, read_articles
+from annotator.safe_files import atomic_write
 
 # -- formats know records and files only ----------------------------------------------------------------------
 

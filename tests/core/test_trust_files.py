@@ -23,7 +23,6 @@ from sqlalchemy import text as sql
 
 import annotator.storage.sqlite as sqlite_store
 import annotator.storage.sqlite_files as sqlite_files
-from annotator import export as export_module
 from annotator.cli import main as cli_main
 from annotator.commands import AddAnnotations, AnnotationSpec
 from annotator.db import MAX_BACKUPS, Database, backup_database, check_is_ours, make_engine, read_header_ids, read_ids
@@ -795,7 +794,7 @@ def test_a_failed_export_or_share_leaves_nothing_and_keeps_the_old_file(db, tmp_
     def full(*_args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export_module.os, "fsync", full)
+    monkeypatch.setattr(os, "fsync", full)  # every module shares os: export and share alike
     with pytest.raises(OSError, match="No space left on device"):
         export_csv(db, folder / "out.csv")
     with pytest.raises(AnnotatorError, match=r"^shared\.db could not be written \(the disk is full\); nothing was changed$"):
