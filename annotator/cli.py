@@ -491,7 +491,7 @@ def cmd_export(args) -> int:
             db, args.out, format=args.format, tags=args.tags, article_ids=article_ids, annotators=args.annotators,
             spreadsheet_safe=not args.raw,
         )
-    if written == CANCELLED:  # only a progress callback cancels; kept for completeness
+    if written is CANCELLED:  # only a progress callback cancels; kept for completeness
         raise CliError("export cancelled")
     say(f"exported {_plural(written, 'annotation')} to {args.out}")
     return 0

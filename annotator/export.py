@@ -14,7 +14,7 @@ device is refused).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import String, func, select, type_coerce
@@ -25,15 +25,14 @@ from .formats.csv_writer import CSV_COLUMNS as CSV_COLUMNS  # imported from here
 from .formats.records import ArticleRecord, ExportBatch
 from .formats.registry import writer_by_name, writer_for_path
 from .models import Annotation, Annotator, Article, Tag
+from .progress import CANCELLED, Progress
 from .queries import annotation_select
 from .rules import safe_repr
 from .safe_files import atomic_write
 
-CANCELLED = -1
 BATCH_ROWS = 5000
 ARTICLE_CHUNK = 500  # article ids per IN list
 
-Progress = Callable[[int, int], bool]  # (rows done, rows in total) -> keep going?
 
 
 class _Cancelled(Exception):
@@ -55,8 +54,8 @@ def export_file(
 
     ``format`` is a writer's name (formats.registry.writer_names()); None picks it from ``out``'s suffix,
     CSV for a suffix no writer claims. Filters combine with AND (``None`` or an empty list: no filter); an
-    unknown tag, article or annotator raises NotFoundError. ``progress(done, total)`` is called now and then;
-    if it returns False the export stops, no file is written and ``CANCELLED`` (-1) is returned.
+    unknown tag, article or annotator raises NotFoundError. ``progress(done, total, what)`` is called now and then;
+    if it returns False the export stops, no file is written and ``CANCELLED`` is returned.
     """
     writer = writer_by_name(format) if format is not None else writer_for_path(out)
     try:
@@ -150,7 +149,7 @@ class _Batches:
         total = 0
         if progress is not None:
             total = conn.execute(select(func.count()).select_from(self.query.subquery())).scalar_one()
-            if progress(0, total) is False:
+            if progress(0, total, "Exporting") is False:
                 self.cancelled = True
                 return
         articles: dict[int, ArticleRecord] = {}
@@ -161,13 +160,13 @@ class _Batches:
                 articles = _load_articles(conn, {row[1] for row in batch}, articles)
                 yield ExportBatch(batch, articles)  # resumed once the writer has written it
                 done += len(batch)
-                if progress is not None and progress(done, total) is False:
+                if progress is not None and progress(done, total, "Exporting") is False:
                     self.cancelled = True
                     return
         finally:
             result.close()
         if progress is not None:
-            progress(done, total)
+            progress(done, total, "Exporting")
 
 
 def _load_articles(conn, wanted: set[int], cached: dict[int, ArticleRecord]) -> dict[int, ArticleRecord]:

@@ -33,13 +33,13 @@ from .db import Database
 from .errors import AnnotatorError, ConflictError
 from .merge_plan import Additions, Created, MergePlan, OurState, plan_file, write_additions
 from .models import Annotation, Annotator, Article, Tag
+from .progress import Progress
 from .rules import printable, safe_repr
 from .teammate_file import TEMP_PREFIX, TeammateData, open_teammate_file, read_teammate_file
 
 __all__ = ["MergeDatabases", "MergePlan", "MergeReport", "checked_teammate_files", "inspect_teammate",
            "merge_databases"]
 
-Progress = Callable[[int, int, str], bool]  # (done, total, message) -> keep going?
 
 
 @dataclass

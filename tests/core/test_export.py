@@ -284,18 +284,18 @@ def test_failure_with_no_previous_file_leaves_nothing(filtered_db, outdir, monke
 def test_progress_reports_and_can_cancel(filtered_db, outdir, monkeypatch):
     out = outdir / "out.csv"
     calls = []
-    assert export_csv(filtered_db, out, progress=lambda done, total: calls.append((done, total)) or True) == 4
+    assert export_csv(filtered_db, out, progress=lambda done, total, what: calls.append((done, total)) or True) == 4
     assert calls[0] == (0, 4) and calls[-1] == (4, 4)
 
     out.unlink()
     monkeypatch.setattr(export_module, "BATCH_ROWS", 1)
     seen = []
 
-    def cancel_after_two(done, total):
+    def cancel_after_two(done, total, what):
         seen.append(done)
         return done < 2
 
-    assert export_csv(filtered_db, out, progress=cancel_after_two) == CANCELLED
+    assert export_csv(filtered_db, out, progress=cancel_after_two) is CANCELLED
     assert not out.exists()
     assert list(outdir.iterdir()) == []
     assert seen == [0, 1, 2]
@@ -303,7 +303,7 @@ def test_progress_reports_and_can_cancel(filtered_db, outdir, monkeypatch):
 
 def test_cancel_before_start(filtered_db, outdir):
     out = outdir / "out.csv"
-    assert export_csv(filtered_db, out, progress=lambda done, total: False) == CANCELLED
+    assert export_csv(filtered_db, out, progress=lambda done, total, what: False) is CANCELLED
     assert list(outdir.iterdir()) == []
 
 

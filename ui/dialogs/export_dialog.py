@@ -191,7 +191,7 @@ def export_annotations(parent: QWidget | None, controller) -> int | None:
         show_error(parent, "Export failed", f"{out.name} could not be written: {exc.strerror or exc}",
                    advice="Close the file if it is open in a spreadsheet, or choose another folder, then try again.")
         return None
-    if rows is CANCELLED or rows == -1:
+    if rows is CANCELLED:
         return None
     show_export_done(parent, out, rows)
     return rows

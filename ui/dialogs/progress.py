@@ -14,32 +14,15 @@ from typing import Any, TypeVar
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
+from annotator.progress import CANCELLED, Progress  # noqa: F401 -- the dialogs' marker is the core's
+
 T = TypeVar("T")
-Progress = Callable[[int, int, str], bool]
 
 SHOW_AFTER_MS = 300
 _REFRESH_SECONDS = 0.04
 _LABEL_WIDTH = 420
 
 
-class _Cancelled:
-    """The marker ``run_with_progress`` returns when the analyst pressed Cancel."""
-
-    _instance = None
-
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __bool__(self) -> bool:
-        return False
-
-    def __repr__(self) -> str:
-        return "CANCELLED"
-
-
-CANCELLED: Any = _Cancelled()
 
 
 class ProgressReporter:
