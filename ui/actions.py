@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 
+from annotator.formats.registry import describe_reader_suffixes
+
 from .icons import icon
 
 Key = QKeySequence.StandardKey
@@ -25,8 +27,9 @@ class ActionSpec:
 
 
 ACTION_SPECS: dict[str, ActionSpec] = {
-    "import": ActionSpec("&Import Articles…", "import", (Key.Open,), "Import .txt or .md files"),
-    "import_folder": ActionSpec("Import &Folder…", "open_folder", ("Ctrl+Shift+I",), "Import .txt and .md file in a folder"),
+    "import": ActionSpec("&Import Articles…", "import", (Key.Open,), f"Import {describe_reader_suffixes()} files"),
+    "import_folder": ActionSpec("Import &Folder…", "open_folder", ("Ctrl+Shift+I",),
+                                f"Import every {describe_reader_suffixes()} file in a folder"),
     "load_teammate": ActionSpec("&Load Teammate Database…", "merge", ("Ctrl+Shift+O",), "See and merge a teammate's annotations"),
     "share": ActionSpec("&Share My Database…", "share", (), "Write a clean copy of your database to send"),
     "export": ActionSpec("&Export CSV…", "export", ("Ctrl+E",), "Export annotations to a CSV file"),
