@@ -10,7 +10,6 @@ See docs/CLI.md for the full reference.
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import json
 import os
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from .bulk_csv import BulkCsv
 from .commands import AddAnnotations, AnnotationSpec
 from .db import Database, get_setting
 from .errors import AnnotatorError, InvalidValueError, NotFoundError
@@ -35,12 +35,6 @@ from .rules import check_annotator_name, printable, safe_repr
 PROG = "annotator"
 TITLE_WIDTH = 40
 OUTLET_WIDTH = 24
-BULK_REQUIRED = ("article_id", "start", "end", "tag")
-BULK_OPTIONAL = ("note", "annotator")
-# Bounds on a bulk CSV, so /dev/zero or a file without line breaks cannot eat the memory: a row holds at most a
-# 100,000-character note and a few short cells; the row count matches what a merge accepts.
-MAX_CSV_LINE = 1_048_576
-MAX_CSV_ROWS = 5_000_000
 # Arguments that are values (stored, or looked up), not file names: they must be text. File names may
 # hold any bytes (Linux allows it); they arrive surrogate-escaped and are used as they are.
 VALUE_ARGUMENTS = {"article": "ARTICLE", "tag": "TAG", "note": "--note", "annotator": "--annotator",
@@ -372,13 +366,11 @@ def _tag_bulk(args) -> int:
     path = Path(args.csv_file)
     name = path.name
     with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(_bounded_lines(handle, name))
-        header = _read_csv(reader, name, lambda: next(reader, None))
-        column = _bulk_columns(header, name)
+        rows = BulkCsv(handle, name)
         with open_db(args.db) as db:
             who = given_annotator(args.annotator, db)
             with db.session() as session:
-                specs, numbers = _read_csv(reader, name, lambda: _bulk_specs(session, reader, column, name))
+                specs, numbers = rows.specs(session)
             if specs:
                 command = AddAnnotations(specs, who, row_numbers=numbers)
                 try:
@@ -387,95 +379,6 @@ def _tag_bulk(args) -> int:
                     raise type(exc)(f"{name}, {exc}; nothing was tagged") from exc
     say_done(f"tagged {_plural(len(specs), 'span')} from {name}")
     return 0
-
-
-def _bounded_lines(handle, name: str) -> Iterator[str]:
-    """The lines of ``handle``, refusing a line or a row count no CSV of annotations has."""
-    for count in range(MAX_CSV_ROWS + 2):  # the header, the rows, and one more to notice a file too long
-        line = handle.readline(MAX_CSV_LINE + 1)
-        if not line:
-            return
-        if len(line) > MAX_CSV_LINE:
-            raise CliError(f"{name}, line {count + 1}: is longer than {MAX_CSV_LINE:,} characters; "
-                           "it cannot be a row of annotations")
-        yield line
-    raise CliError(f"{name} has more than {MAX_CSV_ROWS:,} lines; split it into smaller files")
-
-
-def _read_csv(reader, name: str, read):
-    """``read()``, with a file that is not UTF-8 CSV reported on one line naming where it broke."""
-    try:
-        return read()
-    except UnicodeDecodeError:  # decoded in blocks: the bad byte is somewhere after the last line read
-        where = f" (it breaks after line {reader.line_num})" if reader.line_num else ""
-        raise CliError(f"{name} is not UTF-8 text{where}; save it as CSV UTF-8 and try again") from None
-    except csv.Error as exc:
-        raise CliError(f"{name}, line {reader.line_num}: cannot be read as CSV ({exc})") from None
-
-
-def _bulk_columns(header: list[str] | None, name: str) -> dict[str, int]:
-    """The header row checked: every required column, nothing unknown, nothing twice."""
-    if header is None:
-        raise CliError(f"{name} is empty; it needs a header row: {','.join(BULK_REQUIRED)}[,note,annotator]")
-    header = [cell.strip().lower() for cell in header]
-    missing = [column for column in BULK_REQUIRED if column not in header]
-    unknown = [column for column in header if column not in BULK_REQUIRED + BULK_OPTIONAL]
-    if missing or unknown:
-        problem = f"lacks the column(s) {', '.join(missing)}" if missing else f"has unknown column(s) {', '.join(unknown)}"
-        raise CliError(
-            f"{name} {problem}; the first row must be a header naming the columns "
-            f"{','.join(BULK_REQUIRED)}[,{','.join(BULK_OPTIONAL)}]"
-        )
-    if len(set(header)) != len(header):
-        raise CliError(f"{name} names a column twice in its header")
-    return {column: index for index, column in enumerate(header)}
-
-
-def _bulk_specs(session, reader, column: dict[str, int], name: str) -> tuple[list[AnnotationSpec], Sequence[int]]:
-    """One spec per data row, in one pass: numbers checked as ASCII digits, each distinct article, tag and
-    annotator cell resolved once. Returns the specs and their row numbers (row 1 is the first under the header)."""
-    width = len(column)
-    a_col, s_col, e_col, t_col = (column[key] for key in BULK_REQUIRED)
-    n_col, w_col = column.get("note"), column.get("annotator")
-    article_ids: dict[str, int] = {}
-    tags: dict[str, str] = {}
-    annotators: dict[str, str | None] = {}
-    specs: list[AnnotationSpec] = []
-    numbers: list[int] | None = None  # only needed once a blank row has been skipped
-    for number, record in enumerate(reader, start=1):
-        if len(record) != width or record[a_col] not in article_ids:
-            if not any(cell.strip() for cell in record):  # a blank row
-                numbers = numbers if numbers is not None else list(range(1, len(specs) + 1))
-                continue
-            if len(record) != width:
-                raise CliError(f"{name}, row {number}: has {len(record)} cells, the header has {width}")
-            article_ids[record[a_col]] = _article_id(session, record[a_col], name, number)
-        start, end = whole_number(record[s_col].strip()), whole_number(record[e_col].strip())
-        if start is None or end is None:
-            raise CliError(
-                f"{name}, row {number}: start and end must be whole numbers of 0 or more written with the digits "
-                f"0-9 (at most 18), got {safe_repr(record[s_col])} and {safe_repr(record[e_col])}"
-            )
-        if record[t_col] not in tags:  # one stripped string per distinct cell, shared by every row
-            tags[record[t_col]] = record[t_col].strip()
-        who = None
-        if w_col is not None:
-            if record[w_col] not in annotators:
-                annotators[record[w_col]] = record[w_col].strip() or None  # blank: --annotator or the default
-            who = annotators[record[w_col]]
-        tag = tags[record[t_col]]
-        note = record[n_col] if n_col is not None else ""
-        specs.append(AnnotationSpec(article_ids[record[a_col]], start, end, tag, note, who))
-        if numbers is not None:
-            numbers.append(number)
-    return specs, numbers if numbers is not None else range(1, len(specs) + 1)
-
-
-def _article_id(session, ref: str, name: str, number: int) -> int:
-    try:
-        return get_article(session, ref.strip()).id
-    except NotFoundError as exc:
-        raise CliError(f"{name}, row {number}: {exc}") from exc
 
 
 # --- export ---------------------------------------------------------------
