@@ -10,21 +10,19 @@ A folder may hold an ``articles.json`` manifest giving each file's metadata:
 Every value is held to annotator/rules.py. A file whose entry breaks a rule is not imported (its line
 in the report names the field), and a manifest that cannot be used stops its folder's files: an
 article imported without its metadata could not be imported again with it (the same text is a
-duplicate), so the analyst fixes the manifest and imports once, completely.
+duplicate), so the analyst fixes the manifest and imports once, completely. Entries are matched to file names
+exactly, else in Unicode's composed form (macOS writes names decomposed); an entry that matches no file of a
+folder imported whole is reported, and files that cannot be told apart that way are held back.
 
-An imported folder is hostile until checked: links inside it are never followed (an explicitly named
-file or folder is: the analyst chose it), only regular files are read, and each file is opened once and
-checked by (device, inode) against what the walk saw, so a file swapped for a link, a FIFO or a device
-between the two is refused, never read.
+Files are found and read as hostile input by annotator/import_files.py.
 """
 
 from __future__ import annotations
 
-import errno
 import json
 import os
-import stat
-from collections.abc import Callable, Iterable
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 
@@ -35,36 +33,29 @@ from .db import Database
 from .errors import ImportFileError, InvalidValueError
 from .formats.records import ArticleText, Source  # ArticleText is imported from here too
 from .formats.registry import describe_reader_suffixes, reader_for_path
-from .formats.text_reader import CONTROL_CHARACTERS
+from .import_files import (  # ImportProblem, FoundFile and collect_files are imported from here too
+    FoundFile,
+    ImportProblem,
+    PathLike,
+    Protected,
+    collect_files,
+    read_checked_file,
+    shown_path,
+)
 from .models import Article, new_uuid, utc_now
+from .progress import Progress
 from .rules import (
     check_outlet,
     check_published,
     check_source_path,
     check_title,
     check_url,
-    printable,
+    safe_repr,
 )
 
 MANIFEST_NAME = "articles.json"
 MAX_FILE_BYTES = 200 * 1024 * 1024
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
-
-Progress = Callable[[int, int, str], bool]  # (done, total, current name) -> keep going?
-PathLike = str | bytes | os.PathLike
-
-_READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC  # O_NONBLOCK: a FIFO never blocks the open
-_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    path: str  # shown_path(): valid text, no control characters; print it through rules.printable
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{printable(self.path)}: {self.reason}"
-
 
 @dataclass
 class ImportReport:
@@ -74,168 +65,7 @@ class ImportReport:
     cancelled: bool = False
 
 
-@dataclass(frozen=True)
-class FoundFile:
-    """An article file the walk found: read later by ``path``, and only if it is still ``identity``."""
-
-    path: Path  # the real path (a name that is not valid UTF-8 keeps its bytes as surrogate escapes)
-    shown: str  # the path as text, for the report and ``source_path``
-    identity: tuple[int, int]  # (device, inode) when found
-    follow: bool  # named by the analyst: a link to it is followed
-
-
-def shown_path(path: PathLike) -> str:
-    r"""``path`` as text that can be stored and printed: bytes that are not UTF-8 and control
-    characters are written ``\xNN`` (``caf\xe9.txt``, ``a\x0ab.txt``)."""
-    text = os.fsencode(path).decode("utf-8", "backslashreplace")
-    return CONTROL_CHARACTERS.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
-
-
-def _why(exc: OSError) -> str:
-    return exc.strerror or "unknown error"  # never str(exc): it holds the raw path
-
-
-def _is_article_name(name: str) -> bool:
-    return reader_for_path(name) is not None
-
-
-def _kind(mode: int) -> str:
-    return next((kind for test, kind in _KINDS if test(mode)), "a special file")
-
-
-# --- finding files -----------------------------------------------------------------------------
-
-
-def collect_files(paths: Iterable[PathLike]) -> tuple[list[FoundFile], list[ImportProblem]]:
-    """Expand folders (recursively) into article files; explicit files are taken as given."""
-    files: list[FoundFile] = []
-    problems: list[ImportProblem] = []
-    for raw in paths:
-        path = Path(os.fsdecode(raw))
-        try:
-            info = os.stat(path)  # named by the analyst: a link is followed
-        except FileNotFoundError:
-            problems.append(ImportProblem(shown_path(path), "no such file or folder"))
-            continue
-        except OSError as exc:
-            problems.append(ImportProblem(shown_path(path), f"cannot be read ({_why(exc)})"))
-            continue
-        if stat.S_ISDIR(info.st_mode):
-            files.extend(_walk(path, info, problems))
-        elif not _is_article_name(path.name):
-            problems.append(ImportProblem(shown_path(path), f"not a {describe_reader_suffixes()} file"))
-        elif stat.S_ISREG(info.st_mode):
-            files.append(FoundFile(path, shown_path(path), (info.st_dev, info.st_ino), follow=True))
-        else:
-            problems.append(ImportProblem(shown_path(path), f"skipped: {_kind(info.st_mode)}, not a regular file"))
-    return files, problems
-
-
-def _walk(root: Path, info: os.stat_result, problems: list[ImportProblem]) -> list[FoundFile]:
-    """Article files under ``root``, sorted by path; links are not followed and each folder is visited once."""
-    found: list[FoundFile] = []
-    seen = {(info.st_dev, info.st_ino)}
-    folders = [root]
-    while folders:
-        folder = folders.pop()
-        try:
-            with os.scandir(folder) as entries:
-                listed = list(entries)
-        except OSError as exc:
-            problems.append(ImportProblem(shown_path(folder), f"folder skipped: it cannot be read ({_why(exc)})"))
-            continue
-        for entry in listed:
-            _visit(entry, found, folders, seen, problems)
-    return sorted(found, key=lambda f: f.path)
-
-
-def _visit(entry: os.DirEntry, found: list[FoundFile], folders: list[Path], seen: set[tuple[int, int]],
-           problems: list[ImportProblem]) -> None:
-    path = Path(entry.path)
-    article = _is_article_name(entry.name)
-    try:
-        info = entry.stat(follow_symlinks=False)
-    except OSError as exc:
-        if article:
-            problems.append(ImportProblem(shown_path(path), f"cannot be read ({_why(exc)})"))
-        return
-    identity = (info.st_dev, info.st_ino)
-    if stat.S_ISDIR(info.st_mode):
-        if identity not in seen:  # a bind mount can show a folder inside itself
-            seen.add(identity)
-            folders.append(path)
-    elif stat.S_ISLNK(info.st_mode):
-        if article or _links_to_folder(path):
-            problems.append(ImportProblem(
-                shown_path(path), "skipped: a symbolic link (links inside an imported folder are not followed)"))
-    elif not article:
-        return
-    elif stat.S_ISREG(info.st_mode):
-        found.append(FoundFile(path, shown_path(path), identity, follow=False))
-    else:
-        problems.append(ImportProblem(shown_path(path), f"skipped: {_kind(info.st_mode)}, not a regular file"))
-
-
-def _links_to_folder(path: Path) -> bool:
-    try:
-        return stat.S_ISDIR(os.stat(path).st_mode)  # stat only: nothing at the far end is opened
-    except OSError:
-        return False
-
-
-# --- reading files -------------------------------------------------------------------------------
-
-
-def _open_checked(path: Path, identity: tuple[int, int] | None, follow: bool, limit: int) -> tuple[int, int]:
-    """Open ``path`` once and check the descriptor: (fd, size) of a regular file of at most ``limit`` bytes."""
-    try:
-        fd = os.open(path, _READ_FLAGS | (0 if follow else os.O_NOFOLLOW))
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise ImportFileError(
-                "skipped: it is a symbolic link (links inside an imported folder are not followed)") from None
-        raise ImportFileError(f"cannot be read ({_why(exc)})") from None
-    try:
-        info = os.fstat(fd)
-        if identity is not None and (info.st_dev, info.st_ino) != identity:
-            raise ImportFileError("skipped: it was replaced by another file while it was being imported")
-        if not stat.S_ISREG(info.st_mode):
-            raise ImportFileError(f"skipped: {_kind(info.st_mode)}, not a regular file")
-        if info.st_size > limit:
-            raise ImportFileError(
-                f"the file is too large ({info.st_size // 1_048_576} MB; the limit is {limit // 1_048_576} MB)")
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd, info.st_size
-
-
-def _read_fd(fd: int, size: int, limit: int) -> bytearray:
-    """Read the whole file into one buffer of its size (plus whatever it grew by, up to ``limit``)."""
-    data = bytearray(size)
-    with memoryview(data) as view:
-        done = 0
-        while done < size and (count := os.readv(fd, [view[done:]])):
-            done += count
-    del data[done:]  # it shrank
-    while chunk := os.read(fd, 1 << 20):  # it grew, or reports no size (/proc)
-        data += chunk
-        if len(data) > limit:
-            raise ImportFileError(f"the file is too large (over {limit // 1_048_576} MB, the limit)")
-    return data
-
-
-def _read_file(path: Path, identity: tuple[int, int] | None, follow: bool, limit: int) -> bytearray:
-    fd, size = _open_checked(path, identity, follow, limit)
-    try:
-        return _read_fd(fd, size, limit)
-    except OSError as exc:
-        raise ImportFileError(f"cannot be read ({_why(exc)})") from None
-    finally:
-        os.close(fd)
-
-
-def read_article(found: FoundFile, entry: dict | None = None) -> ArticleText:
+def read_article(found: FoundFile, entry: dict | None = None, protected: Protected = None) -> ArticleText:
     """Read one article file with the reader for its suffix, or raise ImportFileError with the reason.
 
     ``entry`` is the file's manifest entry; its values are checked before the file is read, and
@@ -250,8 +80,8 @@ def read_article(found: FoundFile, entry: dict | None = None) -> ArticleText:
     if reader is None:  # collect_files finds only files a reader takes
         raise ImportFileError(f"not a {describe_reader_suffixes()} file")
     # The reader asks for the bytes (once, checked against the walk) and holds no reference to them.
-    article = reader.read(Source(found.shown, lambda: _read_file(found.path, found.identity, found.follow,
-                                                                 MAX_FILE_BYTES)))
+    article = reader.read(Source(found.shown, lambda: read_checked_file(found.path, found.identity, found.follow,
+                                                                 MAX_FILE_BYTES, "an article", protected)))
     return replace(article, title=meta["title"] or article.title, outlet=meta["outlet"] or article.outlet,
                    published=meta["published"] or article.published, url=meta["url"] or article.url,
                    source_path=source_path)
@@ -272,14 +102,14 @@ def _entry_values(entry: dict | None) -> dict:
         raise ImportFileError(f"{MANIFEST_NAME}: {exc}") from None
 
 
-def load_manifest(folder: Path) -> dict[str, dict]:
+def load_manifest(folder: Path, protected: Protected = None) -> dict[str, dict]:
     """``folder``'s articles.json entries by file name ({} if it has none), or ImportFileError saying
     why it cannot be used. It is read like an article file: no link followed, a regular file only."""
     path = folder / MANIFEST_NAME
     if not os.path.lexists(path):
         return {}
     try:
-        data = _read_file(path, None, False, MAX_MANIFEST_BYTES)
+        data = read_checked_file(path, None, False, MAX_MANIFEST_BYTES, "a list of articles", protected)
     except ImportFileError as exc:
         raise ImportFileError(f"cannot be used: {exc}") from None
     try:
@@ -303,25 +133,26 @@ def load_manifest(folder: Path) -> dict[str, dict]:
     return by_name
 
 
-def read_articles(paths: Iterable[PathLike], progress: Progress | None = None) -> tuple[list[ArticleText], ImportReport]:
+def read_articles(paths: Iterable[PathLike], progress: Progress | None = None,
+                  protected: Protected = None) -> tuple[list[ArticleText], ImportReport]:
+    """Read and decode the article files of ``paths``; the report says what was left out and why.
+
+    ``protected`` claims files of the open database that ``is_open_in_this_process`` does not list (pass
+    ``Database.holds``, which knows its ``-shm``): they are refused unopened, like the database itself.
+    """
     files, problems = collect_files(paths)
     report = ImportReport(problems=problems)
-    manifests: dict[Path, dict[str, dict] | None] = {}  # None: the folder's manifest cannot be used
+    entries, held = _manifest_entries(files, report, protected)
     texts: list[ArticleText] = []
     for done, found in enumerate(files):
         if progress is not None and not progress(done, len(files), PurePath(found.shown).name):
             report.cancelled = True
             return [], report
-        folder = found.path.parent
-        if folder not in manifests:
-            manifests[folder] = _manifest_or_problem(folder, report)
-        manifest = manifests[folder]
-        if manifest is None:
-            report.problems.append(ImportProblem(found.shown, f"not imported: the {MANIFEST_NAME} of its folder "
-                                                              "cannot be used"))
+        if found.path in held:
+            report.problems.append(ImportProblem(found.shown, held[found.path]))
             continue
         try:
-            texts.append(read_article(found, manifest.get(found.path.name)))
+            texts.append(read_article(found, entries.get(found.path), protected))
         except ImportFileError as exc:
             report.problems.append(ImportProblem(found.shown, str(exc)))
     if progress is not None:
@@ -329,14 +160,68 @@ def read_articles(paths: Iterable[PathLike], progress: Progress | None = None) -
     return texts, report
 
 
-def _manifest_or_problem(folder: Path, report: ImportReport) -> dict[str, dict] | None:
-    try:
-        return load_manifest(folder)
-    except ImportFileError as exc:
-        report.problems.append(ImportProblem(
-            shown_path(folder / MANIFEST_NAME),
-            f"{exc}; none of the files in its folder were imported: fix it or remove it, then import again"))
-        return None
+def _manifest_entries(files: list[FoundFile], report: ImportReport,
+                      protected: Protected) -> tuple[dict[Path, dict], dict[Path, str]]:
+    """Each file's manifest entry, and why a file is held back; what is wrong with a manifest goes in ``report``."""
+    folders: dict[Path, list[FoundFile]] = {}
+    for found in files:
+        folders.setdefault(found.path.parent, []).append(found)
+    entries: dict[Path, dict] = {}
+    held: dict[Path, str] = {}
+    for folder, found in folders.items():
+        shown = shown_path(folder / MANIFEST_NAME)
+        try:
+            manifest = load_manifest(folder, protected)
+        except ImportFileError as exc:
+            report.problems.append(ImportProblem(
+                shown, f"{exc}; none of the files in its folder were imported: fix it or remove it, then import again"))
+            held.update((f.path, f"not imported: the {MANIFEST_NAME} of its folder cannot be used") for f in found)
+            continue
+        paths = {f.path.name: f.path for f in found}
+        matched, ambiguous, unused = match_entries(manifest, paths)
+        entries.update((paths[name], entry) for name, entry in matched.items())
+        held.update((paths[name], reason) for name, reason in ambiguous.items())
+        if any(not f.follow for f in found):  # the folder was imported whole, so an entry for no file is a slip
+            report.problems.extend(
+                ImportProblem(shown, f"names {safe_repr(name)}, which matches no article file in the folder")
+                for name in unused)
+    return entries, held
+
+
+def match_entries(manifest: dict[str, dict],
+                  names: Iterable[str]) -> tuple[dict[str, dict], dict[str, str], list[str]]:
+    """Match a folder's manifest to its file names: (entry by file name, reason by held-back file name, the
+    names of entries that match no file).
+
+    An exact name wins; otherwise names are compared in Unicode's composed form (NFC): macOS writes ``café.txt``
+    decomposed (``e`` + U+0301) where an editor types it composed. Where even so it cannot be told which entry
+    is which file's, those files are held back: imported without their metadata, they could not be imported
+    again with it (the same text is a duplicate).
+    """
+    names = list(names)
+    matched = {name: manifest[name] for name in names if name in manifest}
+    files: dict[str, list[str]] = {}
+    for name in names:
+        if name not in matched:
+            files.setdefault(unicodedata.normalize("NFC", name), []).append(name)
+    keys: dict[str, list[str]] = {}
+    for key in manifest:
+        if key not in matched:
+            keys.setdefault(unicodedata.normalize("NFC", key), []).append(key)
+    held: dict[str, str] = {}
+    unused: list[str] = []
+    for form, group in keys.items():
+        found = files.get(form, [])
+        if not found:
+            unused.extend(group)
+        elif len(found) == 1 and len(group) == 1:
+            matched[found[0]] = manifest[group[0]]
+        else:
+            held.update(dict.fromkeys(found, (
+                f"not imported: in {MANIFEST_NAME}, {', '.join(map(safe_repr, group))} could be this file's entry "
+                "or another's (the names differ only in how accents are encoded); rename the files or fix the "
+                "entries, then import again")))
+    return matched, held, unused
 
 
 # --- storing -----------------------------------------------------------------------------------
@@ -406,7 +291,7 @@ def _check_metadata(article: ArticleText) -> None:
 
 def import_paths(db: Database, paths: Iterable[PathLike], progress: Progress | None = None) -> ImportReport:
     """Read, decode and import files and folders in one go (for the CLI and scripts)."""
-    texts, report = read_articles(paths, progress)
+    texts, report = read_articles(paths, progress, db.holds)
     if report.cancelled:
         return report
     ImportArticles(texts, report).do(db)

@@ -87,15 +87,23 @@ def _decode(data: bytes | bytearray) -> str:
 
 # --- UTF-8 with bytes of another encoding ---------------------------------------------------------
 
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+# A valid multi-byte UTF-8 sequence: no overlong form, no surrogate, nothing past U+10FFFF.
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]"
+    rb"|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+# The sequences legacy text rarely forms by chance: three or four bytes, or a pair led by C2, C3 or C5
+# (in Windows-1252 ``Â Ã Å``, which text almost never follows with a byte in 80-BF).
+_TELLING_UTF8 = re.compile(rb"[\xc2\xc3\xc5][\x80-\xbf]|" + _UTF8_MULTIBYTE.pattern.split(b"|", 1)[1])
 _ASCII = bytes(range(0x80))
-_STRAY_RUN = re.compile(rb"[\x80-\xff]{3}")  # in ``marked``: three stray bytes in a row, a legacy word
-_HIGH_RUN = re.compile(rb"[\x80-\xff]{4}")  # two legacy CJK characters in a row (``é’`` is only three bytes)
-# Bytes Windows-1252 text is made of: letters and common punctuation, not symbols such as ¤ ¨ ³ or a soft hyphen.
-_WINDOWS_1252_TEXT = bytes(
-    b for b in range(0x80, 0x100)
-    if (ch := bytes([b]).decode("cp1252", "replace")).isalpha() or ch in "‘’‚“”„–—…•€£«»°·¡¿\u00a0©®™§"
-)
+# In ``marked`` (each UTF-8 sequence a NUL), a run of non-ASCII bytes holding three stray bytes, or two and a
+# sequence: a word of legacy Cyrillic, Greek, Arabic or CJK text, whose chance sequences cut it up. Western
+# legacy text has one or two accented letters together.
+_LEGACY_WORD = re.compile(rb"[\x80-\xff]\x00*[\x80-\xff]\x00*[\x80-\xff]"
+                          rb"|\x00[\x80-\xff]\x00*[\x80-\xff]|[\x80-\xff]\x00+[\x80-\xff]|[\x80-\xff]{2}\x00")
+# UTF-8 with stray bytes when its sequences hold this many times the bytes of the strays. The chance sequences
+# of legacy CJK text were measured at up to 5 times (a six-character label), under twice in a few lines of text.
+_UTF8_SHARE = 6
 
 
 def _refuse_mixed_utf8(data: bytes | bytearray, where: int, why: str) -> None:
@@ -109,37 +117,25 @@ def _refuse_mixed_utf8(data: bytes | bytearray, where: int, why: str) -> None:
         raise ImportFileError(
             f"the file is UTF-8 but ends in the middle of a character (at byte offset {where:,}): it looks cut "
             "short; copy or save it again and import it again")
-    if _mostly_utf8(data, marked, valid):
+    if _mixed(data, marked, valid):
         raise ImportFileError(
             f"the file mixes UTF-8 with another encoding (such as Windows-1252): the byte at offset {where:,} "
             "is not UTF-8; re-save the file as UTF-8 and import it again")
 
 
-def _mostly_utf8(data: bytes | bytearray, marked: bytes, valid: int) -> bool:
-    """UTF-8 with stray bytes, rather than a legacy encoding whose bytes happen to form the odd UTF-8 pair.
+def _mixed(data: bytes | bytearray, marked: bytes, valid: int) -> bool:
+    """UTF-8 with stray bytes, rather than a legacy encoding whose bytes happen to form the odd UTF-8 sequence.
 
-    Believed when the UTF-8 sequences far outnumber the stray bytes; or outnumber them and the stray
-    bytes are Windows-1252 letters and quotes; or when there are few of both, but every sequence is a
-    Western character and every stray byte a lone Windows-1252 one (``The café’s owner`` with ``’``
-    as the byte 0x92). Legacy text has runs of stray bytes (Cyrillic, Greek, CJK words) instead.
+    Believed when the UTF-8 sequences hold nearly all the non-ASCII bytes (Japanese UTF-8 with one Shift-JIS
+    word), or when the file holds a telling sequence and no legacy word (Windows-1252 text with one UTF-8
+    ``’``; Polish UTF-8 with one Windows-1250 word). Legacy text whose bytes merely form other pairs stays
+    legacy: ``„Fuß“`` in Windows-1252 (``ß“`` is DF 93), ``Её`` in Windows-1251 (C5 B8, among Cyrillic words).
     """
-    strays = marked.translate(None, _ASCII)
-    western_strays = not strays.translate(None, _WINDOWS_1252_TEXT)
-    if valid >= 3 and (len(strays) * 10 <= valid or (western_strays and len(strays) * 2 <= valid)):
+    strays = marked.translate(None, _ASCII)  # NUL is ASCII too
+    covered = len(data) - len(marked) + valid  # bytes in UTF-8 sequences
+    if len(strays) * _UTF8_SHARE <= covered:
         return True
-    return (western_strays and not _STRAY_RUN.search(marked) and not _HIGH_RUN.search(data)
-            and _all_western(data))
-
-
-def _all_western(data: bytes | bytearray) -> bool:
-    """Every UTF-8 sequence in ``data`` is a letter or mark of Western text (``é``, ``’``), not a chance pair."""
-    for match in _UTF8_MULTIBYTE.finditer(data):
-        try:
-            if match.group().decode("utf-8").encode("cp1252") not in _WINDOWS_1252_TEXT:
-                return False
-        except UnicodeError:
-            return False
-    return True
+    return not _LEGACY_WORD.search(marked) and bool(_TELLING_UTF8.search(data))  # a legacy word shows up early
 
 
 # --- legacy encodings -------------------------------------------------------------------------------

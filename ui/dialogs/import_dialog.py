@@ -45,7 +45,7 @@ def import_articles(parent: QWidget | None, controller, paths: list[str] | None 
     if not paths:
         return None
     result = run_with_progress(parent, "Importing articles", "Reading article files…",
-                               lambda progress: read_articles(paths, progress))
+                               lambda progress: read_articles(paths, progress, controller.db.holds))
     if result is CANCELLED:
         return None
     texts, report = result
