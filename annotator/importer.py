@@ -45,6 +45,7 @@ from .import_files import (  # ImportProblem, FoundFile and collect_files are im
 from .models import Article, new_uuid, utc_now
 from .progress import Progress
 from .rules import (
+    ARTICLE_TEXT_MAX,
     check_outlet,
     check_published,
     check_source_path,
@@ -54,7 +55,7 @@ from .rules import (
 )
 
 MANIFEST_NAME = "articles.json"
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = ARTICLE_TEXT_MAX  # the rules bound a text by the same number: a file of n bytes decodes to <= n characters
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 
 @dataclass

@@ -2,10 +2,11 @@
 
 The store writes the copy (SQLite: ``VACUUM INTO``, a consistent snapshot, compacted, so deleted rows do
 not linger in free pages, then ``journal_mode=DELETE``: one file, no ``-wal``/``-shm``; checked) into a temp
-file beside the target, and only then is it renamed onto the target: no half-written file is ever left (a
-kill leaves the temp file, which the next share or export to that folder removes, see
-``annotator.safe_files``). The copy is a SQLite file whatever the database it came from, hence
-``sqlite3.Error`` below.
+file beside the target (a name with no SQLite side file beside it), and only then is it renamed onto the
+target: no half-written file is ever left (a kill leaves the temp file, which the next share or export to
+that folder removes, see ``annotator.safe_files``). A target with a ``-wal``, ``-shm`` or ``-journal`` beside
+it is refused: SQLite would read that stranger's file together with our copy. The copy is a SQLite file
+whatever the database it came from, hence ``sqlite3.Error`` below.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from pathlib import Path
 
 from .db import Database
 from .errors import AnnotatorError, ConflictError
-from .safe_files import check_target, remove_quietly, replace_target, shown, sweep_leftovers, temp_beside, write_problem
-from .storage.sqlite_files import copy_counts
+from .safe_files import check_target, remove_quietly, replace_target, shown, sweep_leftovers, write_problem
+from .storage.sqlite_files import SIDE_FILES, copy_counts, fresh_temp_beside
 
 __all__ = ["PURPOSE", "copy_counts", "share_database"]
 
@@ -33,19 +34,26 @@ def share_database(db: Database, out: str | Path) -> Path:
     out = Path(out)
     target = Path(os.path.abspath(out))
     check_target(target, PURPOSE, db.holds)
-    for side in ("-wal", "-shm"):
-        if os.path.lexists(f"{target}{side}"):
-            raise ConflictError(f"{shown(out)} looks like a database in use (it has a {side} file beside it); "
-                                "choose another file name")
-    temp = temp_beside(target)
+    _check_no_side_files(out, target)
+    temp = fresh_temp_beside(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         sweep_leftovers(target.parent)
         db.write_copy(temp)
+        _check_no_side_files(out, target)  # again: the copy took a while
         replace_target(temp, target, PURPOSE, db.holds)
     except BaseException as exc:
-        remove_quietly(temp, *(Path(f"{temp}{side}") for side in ("-journal", "-wal", "-shm")))
+        remove_quietly(temp, *(Path(f"{temp}{side}") for side in SIDE_FILES))
         if isinstance(exc, (OSError, sqlite3.Error)):
             raise AnnotatorError(f"{shown(out)} could not be written ({write_problem(exc)}); nothing was changed") from exc
         raise
     return out
+
+
+def _check_no_side_files(out: Path, target: Path) -> None:
+    """A -wal or -shm means a database in use there; a -journal, one whose change was interrupted: SQLite would
+    roll that stranger's pages into our copy the first time it is opened."""
+    for side in SIDE_FILES:
+        if os.path.lexists(f"{target}{side}"):
+            raise ConflictError(f"{shown(out)} looks like a database in use (it has a {side} file beside it); "
+                                "choose another file name")

@@ -6,12 +6,14 @@
 2. A ``-wal`` or ``-journal`` beside the file that is not empty is refused: it may hold committed
    rows the file lacks, or half-written pages of an interrupted transaction, and the file alone
    would give the wrong set of rows. A copy made with Share has neither; an empty one and ``-shm``
-   are harmless (SQLite reads nothing from them).
+   are harmless (SQLite reads nothing from them). A file with more than one name (a hard link) is
+   refused too: its ``-wal`` may sit beside a name we cannot find, and a Share copy has one name.
 3. ONE descriptor is opened (a symlink the analyst chose is followed: the file it reaches is
    identified first and the descriptor checked to be that very file, so a link swapped meanwhile is
    refused) and everything is read through it: the 100-byte header first (not ours, a newer schema,
    or a size that disagrees with the header: refused before anything is copied), then a copy into a
-   private temp folder (``annotator-merge-<pid>-…``; leftovers of killed runs are swept).
+   private temp folder (``annotator-merge-<pid>-…``; leftovers of killed runs are swept, and a
+   folder whose name holds no valid pid is not ours and stays).
 4. The copy is opened read-only and immutable with the stdlib ``sqlite3`` (schema functions
    untrusted, cell sizes checked, no memory mapping, length limits, a time limit); then
    ``quick_check``, the schema (every object must be one of ours) and every value: SQL checks types
@@ -21,12 +23,14 @@
    annotations (read ordered by article). ``TeammateData.text`` reads it again from the private copy
    when the merge stores it; the copy lives until ``close()``.
 
-Any problem refuses the whole file with one line naming the file and what is wrong.
+Any problem refuses the whole file with one line naming the file and what is wrong (a text that is not
+valid UTF-8, wherever SQLite or Python meets it, makes the file damaged).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -48,6 +52,10 @@ TEMP_PREFIX = "annotator-merge-"
 LEFTOVER_AGE_S = 15 * 60
 TEMP_SPARE_BYTES = 64 * 1024**2
 SHARE_ADVICE = "ask for a copy made with File → Share My Database… (or `annotator share`)"
+_LEFTOVER_NAME = re.compile(r"(?P<pid>[1-9][0-9]{0,9})-.*|[a-z0-9_]{8}", re.ASCII | re.DOTALL)  # after TEMP_PREFIX
+_MAX_PID = 2**31 - 1  # pid_t is a signed 32-bit number
+_SQLITE_TOOBIG = 18  # "string or blob too big": a value over MAX_VALUE_BYTES (SQLITE_LIMIT_LENGTH)
+_NOT_UTF8 = "Could not decode to UTF-8"  # how Python's sqlite3 starts its error for a stored text that is not UTF-8
 
 
 @dataclass
@@ -122,14 +130,23 @@ def open_teammate_file(path: str | Path, ours: str | Path | None = None) -> Team
             read_values(conn, data)
         finally:
             conn.close()
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
         data.close()
-        reason = "it took too long to read" if "interrupt" in str(exc).lower() else str(exc)
-        raise MergeRefusedError(f"{name}: the file is damaged or unreadable ({reason})") from None
+        raise MergeRefusedError(f"{name}: the file is damaged or unreadable ({_unreadable_because(exc)})") from None
     except BaseException:
         data.close()
         raise
     return data
+
+
+def _unreadable_because(exc: sqlite3.Error | UnicodeDecodeError) -> str:
+    # Python's sqlite3 raises UnicodeDecodeError itself when SQLite's message (naming a damaged table) or a
+    # column name is not UTF-8, and an OperationalError with _NOT_UTF8 for a stored text that is not.
+    if isinstance(exc, UnicodeDecodeError) or str(exc).startswith(_NOT_UTF8):
+        return "text that is not valid UTF-8, which this app never writes"
+    if (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF == _SQLITE_TOOBIG:
+        return f"a value of more than {MAX_VALUE_BYTES:,} bytes, longer than any text an import makes"
+    return "it took too long to read" if "interrupt" in str(exc).lower() else printable(str(exc))
 
 
 # ---- leftovers of killed runs -----------------------------------------------------------------------
@@ -153,21 +170,27 @@ def sweep_leftovers(now: float | None = None) -> list[Path]:
         except OSError:
             continue
         if (not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or now - info.st_mtime < LEFTOVER_AGE_S
-                or _process_alive(_pid_in(entry.name))):
+                or not _left_by_a_finished_run(entry.name)):
             continue
         shutil.rmtree(entry.path, ignore_errors=True)
         removed.append(Path(entry.path))
     return removed
 
 
-def _pid_in(folder_name: str) -> int | None:
-    head, dash, _ = folder_name[len(TEMP_PREFIX):].partition("-")
-    return int(head) if dash and head.isdigit() else None
-
-
-def _process_alive(pid: int | None) -> bool:
-    if pid is None:
+def _left_by_a_finished_run(folder_name: str) -> bool:
+    """``annotator-merge-<pid>-…`` of a process no longer running, or the name without a pid older versions used
+    (tempfile's 8 random characters). Any other name is not one of ours and stays: ``²`` is a digit to
+    ``str.isdigit`` but not a pid, nor is a number no ``pid_t`` holds."""
+    match = _LEFTOVER_NAME.fullmatch(folder_name[len(TEMP_PREFIX):])
+    if match is None:
         return False
+    if match.group("pid") is None:
+        return True
+    pid = int(match.group("pid"))
+    return pid <= _MAX_PID and not _process_alive(pid)
+
+
+def _process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -212,6 +235,10 @@ def _copy_checked(path: Path, name: str, forbidden: set[tuple[int, int]], copy: 
         before = os.fstat(fd)
         if (before.st_dev, before.st_ino) != identity or not stat.S_ISREG(before.st_mode):
             raise MergeRefusedError(f"{name}: was replaced while it was being opened; try again")
+        if before.st_nlink > 1:
+            # SQLite keeps the -wal beside the name it was opened by, which may be the other one: unseen here.
+            raise MergeRefusedError(f"{name}: has another name (a hard link), and changes saved under that name may "
+                                    f"be missing from it; {SHARE_ADVICE}")
         _check_header(fd, before.st_size, name)
         _check_room(before.st_size, name)
         _copy_descriptor(fd, before.st_size, copy, name)

@@ -31,8 +31,12 @@ if TYPE_CHECKING:
     from .teammate_file import TeammateData
 
 BATCH = 5000
-# SQLite refuses to build any value longer than this (an article text's UTF-8 is at most 2× the limit here).
-MAX_VALUE_BYTES = 2 * rules.ARTICLE_TEXT_MAX + 1024
+# The longest value the teammate reader lets SQLite build (SQLITE_LIMIT_LENGTH; a longer one is refused by SQLite,
+# SQLITE_TOOBIG) and the longest text its pre-check admits. What we write we accept: an import decodes at most
+# rules.ARTICLE_TEXT_MAX bytes, and one decoded byte gives at most 3 bytes of UTF-8 (a Windows-1252 byte such as
+# € or ’ is a 3-byte character; UTF-16 grows 1.5× at most, UTF-8 and UTF-32 never), so no imported text is longer
+# (4 bytes × ARTICLE_TEXT_MAX characters is more than an import can reach). Under SQLite's hard maximum, 10⁹ bytes.
+MAX_VALUE_BYTES = 3 * rules.ARTICLE_TEXT_MAX
 MAX_ROWS = {"articles": 1_000_000, "tags": 10_000, "annotators": 100_000, "annotations": 5_000_000}
 _SHA = re.compile(r"[0-9a-f]{64}")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

@@ -25,9 +25,8 @@ from ..errors import AnnotatorError, CorruptDatabaseError, DatabaseBusyError, Da
 from ..safe_files import Identity, file_identity, register_open, remove_quietly, shown, unregister_open
 from . import SCHEMA_VERSION, shown_url
 from . import sqlite_files as files
-from .sqlite_files import APPLICATION_ID, backup_database, check_openable, finish_copy, sqlite_uri
+from .sqlite_files import APPLICATION_ID, SIDE_FILES, backup_database, check_openable, finish_copy, sqlite_uri
 
-SIDE_FILES = ("-wal", "-shm", "-journal")
 # SQLite result codes (the low byte of extended codes such as SQLITE_IOERR_SHMSIZE).
 BUSY, LOCKED, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB = 5, 6, 8, 10, 11, 13, 14, 26
 # Errors that may mean only that nothing can be written here (a full disk, a read-only folder): reading still works.

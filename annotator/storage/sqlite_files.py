@@ -35,7 +35,15 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 # How long any connection of ours waits for another program's lock before it gives up.
 BUSY_TIMEOUT_MS = 10_000
 MAX_BACKUPS = 3
-_BACKUP_STAMP = re.compile(r"[0-9]{8}T[0-9]{12}Z")
+SIDE_FILES = ("-wal", "-shm", "-journal")  # what SQLite keeps beside a database file
+_TEMP_ATTEMPTS = 5
+# A backup is ``{stem}.{reason}.{stamp}{suffix}``: ``team.db`` → ``team.merge.20240131-093000-123456Z.db``,
+# ``team`` → ``team.merge.20240131-093000-123456Z``. Older versions wrote the stamp as 20240131T093000123456Z and
+# gave a name without suffix ``.db``, so ``team`` and ``team.db`` shared backup names; the new stamp's shape keeps
+# ours apart from those.
+_BACKUP_STAMP_FORMAT = "%Y%m%d-%H%M%S-%fZ"
+_BACKUP_STAMP = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9]{6}Z")
+_OLD_BACKUP_STAMP = re.compile(r"[0-9]{8}T[0-9]{12}Z")
 
 def sqlite_uri(path: str | Path, **params: str) -> str:
     """A ``file:`` URI for ``path`` that SQLite reads back exactly (``?``, ``#``, ``%`` and odd bytes escaped)."""
@@ -143,10 +151,9 @@ def backup_database(path: Path, reason: str) -> Path:
     """
     path = Path(os.path.abspath(path))
     folder = path.parent / "backups"
-    suffix = path.suffix or ".db"
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    target = folder / f"{path.stem}.{reason}.{stamp}{suffix}"
-    temp = temp_beside(target)
+    stamp = datetime.now(UTC).strftime(_BACKUP_STAMP_FORMAT)
+    target = folder / f"{path.stem}.{reason}.{stamp}{path.suffix}"
+    temp = fresh_temp_beside(target)
     try:
         folder.mkdir(exist_ok=True)
         sweep_leftovers(folder)
@@ -157,8 +164,26 @@ def backup_database(path: Path, reason: str) -> Path:
         raise AnnotatorError(f"no backup of {shown(path)} could be written in {shown(folder)} ({write_problem(exc)}); "
                              "nothing was changed") from None
     fsync_folder(folder)
-    _rotate_backups(folder, f"{path.stem}.{reason}.", suffix)
+    _rotate_backups(folder, path.name, reason)
     return target
+
+
+def backup_time(backup_name: str, database_name: str, reason: str) -> str | None:
+    """When ``backup_name`` was made (its stamp's digits: they sort in time order) if it is a backup of the
+    database file ``database_name`` made for ``reason``; else None. Names compared exactly, no glob.
+
+    A backup named by an older version counts only when its suffix is neither ``.db`` nor none: such a
+    ``team.merge.{stamp}.sqlite`` can only be ``team.sqlite``'s, but a ``team.merge.{stamp}.db`` may be
+    ``team``'s or ``team.db``'s, so it is taken for neither (it stays where it is).
+    """
+    path = Path(database_name)
+    prefix, suffix = f"{path.stem}.{reason}.", path.suffix
+    if not (backup_name.startswith(prefix) and backup_name.endswith(suffix)):
+        return None
+    stamp = backup_name[len(prefix):len(backup_name) - len(suffix)]
+    if _BACKUP_STAMP.fullmatch(stamp) or (suffix.lower() not in ("", ".db") and _OLD_BACKUP_STAMP.fullmatch(stamp)):
+        return re.sub("[^0-9]", "", stamp)
+    return None
 
 
 def _copy_database(path: Path, temp: Path) -> None:
@@ -173,23 +198,38 @@ def _copy_database(path: Path, temp: Path) -> None:
         source.close()
 
 
-def _rotate_backups(folder: Path, prefix: str, suffix: str) -> None:
-    """Delete all but the newest MAX_BACKUPS backups of this name and reason: names compared exactly, no glob
-    (``Team [2024].db`` is no pattern, and ``[ab].db`` must not touch ``a.db``'s backups)."""
+def _rotate_backups(folder: Path, database_name: str, reason: str) -> None:
+    """Delete all but the newest MAX_BACKUPS backups of this database and reason (``Team [2024].db`` is no
+    pattern, and ``[ab].db`` must not touch ``a.db``'s backups)."""
     ours = []
     for entry in os.scandir(folder):
-        name = entry.name
-        if not (name.startswith(prefix) and name.endswith(suffix)) or not entry.is_file(follow_symlinks=False):
-            continue
-        stamp = name[len(prefix):len(name) - len(suffix)]
-        if _BACKUP_STAMP.fullmatch(stamp) and not is_open_in_this_process(file_identity(entry.path)):
-            ours.append((stamp, Path(entry.path)))
-    for _stamp, stale in sorted(ours)[:-MAX_BACKUPS]:
+        made = backup_time(entry.name, database_name, reason)
+        if (made is not None and entry.is_file(follow_symlinks=False)
+                and not is_open_in_this_process(file_identity(entry.path))):
+            ours.append((made, Path(entry.path)))
+    for _made, stale in sorted(ours)[:-MAX_BACKUPS]:
         remove_quietly(stale)
+
+
+def fresh_temp_beside(target: Path) -> Path:
+    """A temp name beside ``target`` (``safe_files.temp_beside``) with no SQLite side file: a stray ``-journal``
+    there would be rolled into our copy the first time SQLite opens it."""
+    for _attempt in range(_TEMP_ATTEMPTS):
+        temp = temp_beside(target)
+        if not _side_files_of(temp):
+            return temp
+    raise AnnotatorError(f"no free temp name for {shown(target)} could be found in its folder; nothing was written")
+
+
+def _side_files_of(path: Path) -> list[str]:
+    return [side for side in SIDE_FILES if os.path.lexists(f"{path}{side}")]
 
 
 def finish_copy(temp: Path) -> None:
     """One self-contained file (no -wal), marked as ours, checked, synced; or AnnotatorError."""
+    strays = _side_files_of(temp)
+    if strays:  # appeared since the name was chosen: SQLite would read it into the copy
+        raise AnnotatorError(f"the copy did not check out (a {strays[0]} file appeared beside it); nothing was written")
     conn = sqlite3.connect(sqlite_uri(temp, mode="rw"), uri=True, isolation_level=None)
     try:
         mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0]

@@ -747,7 +747,7 @@ from annotator.db import Database
 export.BATCH_ROWS = 200
 db = Database.open(sys.argv[1], create=False)
 
-def progress(done, total):
+def progress(done, total, what=""):
     if done:
         print("WRITING", flush=True)
         time.sleep(120)  # killed here, half way through the rows
