@@ -88,3 +88,12 @@ def current_rss_mb() -> float:
     except OSError:
         pass
     return float("nan")
+
+
+def reset_peak_rss() -> bool:
+    """Make VmHWM the current RSS (Linux): the peak then counts only what follows."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False

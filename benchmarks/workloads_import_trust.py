@@ -17,7 +17,7 @@ from pathlib import Path
 
 from annotator.db import Database
 
-from .common import Row, current_rss_mb, peak_rss_mb, run_dir
+from .common import Row, current_rss_mb, peak_rss_mb, reset_peak_rss, run_dir
 
 MIB = 1024 * 1024
 SIZES = {False: 200 * MIB, True: 20 * MIB}  # full size is exactly MAX_FILE_BYTES: the largest file accepted
@@ -43,13 +43,6 @@ def write_short_lines(path: Path, size: int, line: str = ASCII_LINE) -> None:
         raise RuntimeError(f"generated {path.stat().st_size} bytes, wanted {size}")
 
 
-def _reset_peak() -> bool:
-    """Start VmHWM again from the current RSS (Linux ≥ 4.0); False if this system does not allow it."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
 
 
 def _fresh(name: str) -> Path:
@@ -67,7 +60,7 @@ def _measure(size: int, line: str) -> tuple[float, float, float, bool]:
     write_short_lines(source, size, line)
     db = Database.open(_fresh("import_memory.db"))
     try:
-        reset = _reset_peak()
+        reset = reset_peak_rss()
         before = current_rss_mb() if reset else peak_rss_mb()
         started = time.perf_counter()
         report = import_paths(db, [source])

@@ -20,7 +20,7 @@ from annotator.models import Annotation, Annotator, Article, Tag
 from annotator.text import sha256_text
 
 from . import corpus
-from .common import Row, current_rss_mb, peak_rss_mb, run_dir, timed
+from .common import Row, current_rss_mb, peak_rss_mb, reset_peak_rss, run_dir, timed
 
 # (articles, UTF-8 bytes each): full, quick
 SIZES = {False: (40, 10_000_000), True: (8, 5_000_000)}
@@ -80,13 +80,6 @@ def _largest_article_mb(path: Path) -> float:
         conn.close()
 
 
-def _reset_peak() -> bool:
-    """Make VmHWM the current RSS (Linux): the peak then counts only what follows."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
 
 
 def merge_peak_rss(quick: bool) -> list[Row]:
@@ -101,7 +94,7 @@ def merge_peak_rss(quick: bool) -> list[Row]:
     db = Database.open(ours)
     try:
         gc.collect()
-        reset = _reset_peak()
+        reset = reset_peak_rss()
         before = current_rss_mb()
         seconds, report = timed(lambda: merge_databases(db, [theirs]))
         peak = peak_rss_mb()

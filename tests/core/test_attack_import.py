@@ -27,6 +27,7 @@ from annotator.importer import ArticleText, ImportArticles, import_paths, read_a
 from annotator.models import Article
 from annotator.queries import list_annotations
 from annotator.text import decode_bytes
+from tests.core.locks import lock_holders
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
@@ -43,19 +44,6 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def lock_holders(path: Path) -> set[int]:
-    """Process ids holding a POSIX lock on ``path``, from /proc/locks (Linux)."""
-    st = os.stat(path)
-    holders = set()
-    with open("/proc/locks", encoding="ascii") as handle:
-        for line in handle:
-            fields = line.split()
-            if len(fields) < 6 or fields[1] == "->":
-                continue
-            major, minor, inode = fields[5].split(":")
-            if (int(major, 16), int(minor, 16), int(inode)) == (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino):
-                holders.add(int(fields[4]))
-    return holders
 
 
 def tag(db: Database, article: int, word: int) -> str:

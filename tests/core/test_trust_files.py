@@ -39,6 +39,7 @@ from annotator.importer import ArticleText, ImportArticles
 from annotator.queries import list_annotations
 from annotator.safe_files import LEFTOVER_AGE_S, sweep_leftovers
 from annotator.share import share_database
+from tests.core.locks import lock_holders
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO / "data"
@@ -101,19 +102,6 @@ def csv_ids(path: Path) -> set[str]:
     return {row[0] for row in rows[1:]}
 
 
-def lock_holders(path: Path) -> set[int]:
-    """Process ids holding a POSIX lock on ``path``, from /proc/locks (Linux)."""
-    st = os.stat(path)
-    holders = set()
-    with open("/proc/locks", encoding="ascii") as handle:
-        for line in handle:
-            fields = line.split()
-            if len(fields) < 6 or fields[1] == "->":
-                continue
-            major, minor, inode = fields[5].split(":")
-            if (int(major, 16), int(minor, 16), int(inode)) == (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino):
-                holders.add(int(fields[4]))
-    return holders
 
 
 @pytest.fixture
