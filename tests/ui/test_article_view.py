@@ -326,11 +326,21 @@ def test_column_reloads_after_a_command(qtbot, db, add_article, tag_span, contro
     assert column.view.annotations_at(s) == []
 
 
-def test_selection_bar_tags_a_mouse_selection(qtbot, db, add_article, controller):
+def test_selection_bar_offers_the_shared_tag_actions_beside_a_mouse_selection(qtbot, db, add_article, controller):
+    """The bar shows the window's shared tag actions (tagging through them: tests/e2e/test_tagging_flow.py)."""
+    from PySide6.QtGui import QAction
+
     text = "The ministry categorically denied the accusations on Tuesday."
     article = add_article(text)
     column = ArticleColumn(controller, article)
     qtbot.addWidget(column)
+    chosen = []
+    actions = []
+    for name in ("allegation", "denial"):
+        action = QAction(name, column)
+        action.triggered.connect(lambda _checked=False, name=name: chosen.append((name, column.view.selected_span())))
+        actions.append(action)
+    column.set_tag_actions(actions)
     column.resize(500, 400)
     column.show()
     qtbot.waitExposed(column)
@@ -345,8 +355,8 @@ def test_selection_bar_tags_a_mouse_selection(qtbot, db, add_article, controller
     drag_words(qtbot, view, text, "categorically", "denied")
     button = next(b for b in column.selection_bar.buttons() if b.text() == "denial")
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
-    (saved,) = controller.workspace.article_annotations(article)
-    assert (text[saved.start:saved.end], saved.tag, saved.annotator) == ("categorically denied", "denial", "alice")
+    [(name, (start, end))] = chosen
+    assert (name, text[start:end]) == ("denial", "categorically denied")
     assert not column.selection_bar.isVisible()
 
 

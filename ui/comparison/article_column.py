@@ -9,7 +9,7 @@ from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
-from annotator.commands import AddAnnotations, AnnotationSpec, Changes
+from annotator.commands import Changes
 from annotator.errors import NotFoundError
 from annotator.workspace import AnnotationInfo
 
@@ -171,7 +171,7 @@ class ArticleColumn(QWidget):
         line.setFrameShadow(QFrame.Shadow.Sunken)
 
         self.view = ArticleView(self)
-        self.selection_bar = SelectionBar(self.view.viewport(), on_tag=self.tag_selection)
+        self.selection_bar = SelectionBar(self.view.viewport())
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -206,7 +206,6 @@ class ArticleColumn(QWidget):
                 annotations = []
             self._known = _stats_of(annotations)
             self.view.set_article(self.article_id, self.text, annotations, tags)
-        self.selection_bar.set_tags(tags)
         self._update_counts()
 
     def reload_annotations(self, full: bool = False) -> None:
@@ -289,7 +288,6 @@ class ArticleColumn(QWidget):
         tags = self.controller.tags()
         self.view.set_tags(tags)
         self.reload_annotations(full=True)  # the annotations carry their tag's name and colour
-        self.selection_bar.set_tags(tags)
 
     def _on_articles_changed(self) -> None:
         try:
@@ -302,17 +300,6 @@ class ArticleColumn(QWidget):
     def set_tag_actions(self, actions: list[QAction]) -> None:
         """Let the selection bar show the main window's shared tag actions instead of its own buttons."""
         self.selection_bar.set_actions(actions)
-
-    def tag_selection(self, tag: str) -> bool:
-        """Tag the current selection (snapped as the user chose) as the analyst; False if nothing happened."""
-        span = self.view.selected_span()
-        if span is None:
-            return False
-        spec = AnnotationSpec(self.article_id, span[0], span[1], tag)
-        if not self.controller.run(AddAnnotations([spec], self.controller.analyst)):
-            return False
-        self.view.clear_selection()
-        return True
 
     def _show_selection_bar(self) -> None:
         self._place_selection_bar(show=True)

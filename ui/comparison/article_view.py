@@ -27,7 +27,7 @@ from annotator.queries import AnnotationInfo, TagInfo
 from annotator.spans import snap_to_words
 
 from ..offsets import OffsetMap
-from .highlighter import AnnotationHighlighter, HighlightIndex, blend
+from .highlighter import AnnotationHighlighter, HighlightIndex
 
 READING_FONTS = ["Charter", "Georgia", "Source Serif 4", "Source Serif Pro", "Noto Serif", "DejaVu Serif",
                  "Liberation Serif", "Times New Roman", "serif"]
@@ -281,20 +281,6 @@ class ArticleView(QPlainTextEdit):
         fmt.setBackground(QColor(255, 200, 0, 150))
         self._set_extra("find", [self._extra_selection(self._cursor_for(s, e), fmt) for s, e in spans])
 
-    def set_current_annotation(self, uuid: str | None) -> None:
-        """Outline one annotation (the one selected in a list) with a stronger mark."""
-        ann = self._annotations.get(uuid) if uuid else None
-        if ann is None:
-            self._set_extra("current", [])
-            return
-        fmt = QTextCharFormat()
-        color = QColor(self._colors.get(ann.tag, ann.color))
-        fmt.setBackground(blend(self.palette().color(QPalette.ColorRole.Base), color, 0.7))
-        fmt.setFontUnderline(True)
-        fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-        fmt.setUnderlineColor(color.darker(130))
-        self._set_extra("current", [self._extra_selection(self._cursor_for(ann.start, ann.end), fmt)])
-
     def _flash_format(self) -> QTextCharFormat:
         fmt = QTextCharFormat()
         fmt.setBackground(self.palette().color(QPalette.ColorRole.Highlight))
@@ -319,7 +305,7 @@ class ArticleView(QPlainTextEdit):
         self._update_extra_selections()
 
     def _update_extra_selections(self) -> None:
-        order = ("find", "current", "flash")
+        order = ("find", "flash")
         self.setExtraSelections([s for kind in order for s in self._extra.get(kind, [])])
 
     # -- zoom -----------------------------------------------------------------

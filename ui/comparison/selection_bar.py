@@ -6,23 +6,15 @@ none of its buttons take focus, so the selection and keyboard stay in the view.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from PySide6.QtCore import QRect, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QPalette
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton, QWidget
-
-from annotator.queries import TagInfo
-
-from .highlighter import blend
 
 
 class SelectionBar(QFrame):
-    # The tag a button stands for (emitted for tag-list buttons, not for shared actions).
-    tagChosen = Signal(str)
+    """Buttons for the main window's shared tag actions (one QAction per command, as everywhere else)."""
 
-    def __init__(self, parent: QWidget, tags: list[TagInfo] | None = None,
-                 on_tag: Callable[[str], None] | None = None):
+    def __init__(self, parent: QWidget):
         super().__init__(parent)
         self.setObjectName("SelectionBar")
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -33,55 +25,23 @@ class SelectionBar(QFrame):
         self._layout.setContentsMargins(3, 3, 3, 3)
         self._layout.setSpacing(3)
         self._buttons: list[QToolButton] = []
-        self._tags: list[TagInfo] = []
-        self._actions: list[QAction] = []
-        if on_tag is not None:
-            self.tagChosen.connect(on_tag)
         self.hide()
-        if tags:
-            self.set_tags(tags)
 
     def buttons(self) -> list[QToolButton]:
         return list(self._buttons)
 
-    def set_tags(self, tags: list[TagInfo]) -> None:
-        """One button per tag; clicking it emits tagChosen(name). Ignored while shared actions are set."""
-        self._tags = list(tags)
-        if not self._actions:
-            self._rebuild()
-
     def set_actions(self, actions: list[QAction]) -> None:
-        """Use the main window's shared tag QActions instead of the tag list."""
-        self._actions = [a for a in actions if a is not None]
-        self._rebuild()
-
-    def _rebuild(self) -> None:
+        """One button per shared tag action; a click runs it and hides the bar."""
         for button in self._buttons:
             self._layout.removeWidget(button)
             button.deleteLater()
         self._buttons = []
-        base = self.palette().color(QPalette.ColorRole.Base)
-        if self._actions:
-            for action in self._actions:
-                button = self._make_button()
-                button.setDefaultAction(action)
-                self._buttons.append(button)
-        else:
-            for tag in self._tags:
-                button = self._make_button()
-                button.setText(tag.name)
-                button.setProperty("fullText", tag.name)
-                tip = tag.description or f"Tag as {tag.name}"
-                button.setToolTip(f"{tip} ({tag.shortcut})" if tag.shortcut else tip)
-                fill = blend(base, QColor(tag.color), 0.35).name()
-                button.setStyleSheet(
-                    f"QToolButton {{ background: {fill}; border: 1px solid {tag.color};"
-                    f" border-radius: 4px; padding: 1px 6px; }}"
-                    f" QToolButton:hover {{ background: {blend(base, QColor(tag.color), 0.6).name()}; }}"
-                )
-                button.clicked.connect(lambda _checked=False, name=tag.name: self._choose(name))
-                self._buttons.append(button)
-        for button in self._buttons:
+        for action in (a for a in actions if a is not None):
+            button = self._make_button()
+            button.setDefaultAction(action)
+            button.setProperty("fullText", action.text())
+            button.triggered.connect(lambda _action: self.hide())
+            self._buttons.append(button)
             self._layout.addWidget(button)
         self.adjustSize()
 
@@ -108,10 +68,6 @@ class SelectionBar(QFrame):
         button.setAutoRaise(False)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         return button
-
-    def _choose(self, name: str) -> None:
-        self.hide()
-        self.tagChosen.emit(name)
 
     def show_near(self, rect: QRect) -> None:
         """Show just below (or above, if there is no room) a rectangle in the parent's coordinates."""
