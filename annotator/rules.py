@@ -46,7 +46,7 @@ _BLANK_GLYPHS = frozenset("\u115f\u1160\u17b4\u17b5\u180e\u2800\u3164\uffa0")
 # selectors and the variation selectors (which only pick an emoji or text style after a symbol).
 _IGNORABLE_MARKS = re.compile("[\u034f\u180b-\u180d\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 # Noncharacters Qt reads as a byte-swapped byte order mark: text after one would be shown garbled.
-_NON_SPACE = re.compile(r"\S")
+NON_SPACE = re.compile(r"\S")  # a character str.strip() keeps; the first test of "shows something"
 _NONCHARACTERS = re.compile("[\ufffe\uffff]")
 # Cyrillic and Greek letters drawn like Latin ones (after case folding), for telling look-alike names apart.
 _CONFUSABLE = str.maketrans("авекмнорстухѕіјԁԛԝαβεζηικμνορτυχ", "abekmhopctyxsijdqwabezhikmvoptux")
@@ -309,7 +309,7 @@ def has_visible_text(text: str) -> bool:
 
 def has_visible_span(text: str, start: int, end: int) -> bool:
     """True if ``text[start:end]`` shows something; fast when its first non-space character is ASCII."""
-    first = _NON_SPACE.search(text, start, end)
+    first = NON_SPACE.search(text, start, end)
     if first is None:
         return False
     return first.group().isascii() or has_visible_text(text[first.start():end])

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..errors import AnnotatorError, ConflictError, DuplicateAnnotationError, NotFoundError
 from ..models import Annotation, Annotator, Tag, utc_now
 from ..queries import get_annotation, tag_by_name, unknown_tag_message
+from ..rules import NON_SPACE as _NON_SPACE
 from ..rules import NOTE_MAX, check_annotator_name, check_note, has_visible_span, printable
 from ..spans import validate_span
 from .base import Changes, Command, after_commit, chunks
@@ -152,6 +153,7 @@ class AddAnnotations(Command):
         cache = _Resolved(session, dict(session.execute(select(Tag.name, Tag.id)).all()))
         texts, tag_ids, annotator_ids = cache.texts, cache.tag_ids, cache.annotator_ids
         checked: list[tuple] = []
+        first_non_space = _NON_SPACE.search
         for index, (article_id, start, end, tag, note, who) in enumerate(self.specs):
             who = who or self.annotator
             text = texts.get(article_id) if type(article_id) is int else None
@@ -160,7 +162,8 @@ class AddAnnotations(Command):
             # The common case decided here, in C; anything else goes to the rules for the verdict and message.
             if (text is None or tag_id is None or annotator_id is None
                     or type(start) is not int or type(end) is not int or not 0 <= start < end <= len(text)
-                    or not has_visible_span(text, start, end)
+                    or (first := first_non_space(text, start, end)) is None
+                    or not (first.group().isascii() or has_visible_span(text, start, end))
                     or type(note) is not str or len(note) > NOTE_MAX or not note.isprintable()):
                 tag_id, annotator_id = self._check_slowly(cache, index, who)
             checked.append((article_id, start, end, tag_id, annotator_id, index, note, None, None))
