@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,10 +25,9 @@ from annotator.importer import ArticleText, ImportArticles, import_paths, read_a
 from annotator.models import Article
 from annotator.queries import list_annotations
 from annotator.text import decode_bytes
-from tests.core.locks import lock_holders
+from tests.core.locks import cli_tag, lock_holders, seen_by_a_new_process
 
 REPO = Path(__file__).resolve().parents[2]
-ENV = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
 TEXT = "word " * 100  # word i is characters 5i..5i+4
 OPEN_DATABASE = "skipped: it is a database this app has open (or one of its files), not an article"
 
@@ -52,22 +49,8 @@ def tag(db: Database, article: int, word: int) -> str:
     return command.result.added[0]
 
 
-def cli_tag(path: Path, article: int, word: int) -> str:
-    """``python -m annotator tag`` in another process: it writes, commits and closes the file."""
-    done = subprocess.run([sys.executable, "-m", "annotator", "tag", str(path), str(article), str(5 * word),
-                           str(5 * word + 4), "allegation", "--annotator", "cli"],
-                          capture_output=True, text=True, encoding="utf-8", env=ENV, cwd=path.parent, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
 
 
-def seen_by_a_new_process(path: Path) -> set[str]:
-    script = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
-              "assert c.execute('PRAGMA integrity_check').fetchone()[0] == 'ok'; "
-              "print(*(r[0] for r in c.execute('SELECT uuid FROM annotations')))")
-    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return set(done.stdout.split())
 
 
 def stored(db: Database) -> dict[str, Article]:

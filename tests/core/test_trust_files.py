@@ -39,12 +39,11 @@ from annotator.importer import ArticleText, ImportArticles
 from annotator.queries import list_annotations
 from annotator.safe_files import LEFTOVER_AGE_S, sweep_leftovers
 from annotator.share import share_database
-from tests.core.locks import lock_holders
+from tests.core.locks import ENV, cli_tag, lock_holders, seen_by_a_new_process
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO / "data"
 TEXT = "word " * 400  # span i is characters 5i..5i+4
-ENV = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONIOENCODING": "utf-8"}
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
@@ -76,23 +75,8 @@ def uuids_in_file(path: Path) -> set[str]:
         return uuids_in(db)
 
 
-def seen_by_a_new_process(path: Path) -> set[str]:
-    """What another program finds in the file (plain sqlite3 in a child process), after an integrity check."""
-    script = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
-              "assert c.execute('PRAGMA integrity_check').fetchone()[0] == 'ok'; "
-              "print(*(r[0] for r in c.execute('SELECT uuid FROM annotations')))")
-    done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return set(done.stdout.split())
 
 
-def cli_tag(path: Path, article: int, word: int) -> str:
-    """``python -m annotator tag`` in another process: it writes, commits and closes the file."""
-    done = subprocess.run([sys.executable, "-m", "annotator", "tag", str(path), str(article), str(5 * word),
-                           str(5 * word + 4), "allegation", "--annotator", "cli"],
-                          capture_output=True, text=True, encoding="utf-8", env=ENV, cwd=path.parent, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
 
 
 def csv_ids(path: Path) -> set[str]:
