@@ -31,6 +31,7 @@ from .formats.registry import DEFAULT_WRITER, reader_suffixes, writer_names, wri
 from .importer import import_paths
 from .queries import get_article, is_storable_text, list_articles, list_tags, whole_number
 from .rules import check_annotator_name, printable, safe_repr
+from .wording import plural
 
 PROG = "annotator"
 TITLE_WIDTH = 40
@@ -268,8 +269,8 @@ def cmd_import(args) -> int:
             say(f"skipped {problem.path}: {problem.reason}", file=sys.stderr)
         added, present, skipped = len(report.added), len(report.duplicates), len(report.problems)
         if not added and not present and skipped:
-            raise CliError(f"nothing was imported: {_plural(skipped, 'file')} skipped")
-    print(f"imported {_plural(added, 'article')} ({present} already present, {skipped} skipped)")
+            raise CliError(f"nothing was imported: {plural(skipped, 'file')} skipped")
+    print(f"imported {plural(added, 'article')} ({present} already present, {skipped} skipped)")
     return 0
 
 
@@ -335,8 +336,6 @@ def _truncate(text: str, width: int) -> str:
     return text + "…"
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 # --- tag ------------------------------------------------------------------
@@ -377,7 +376,7 @@ def _tag_bulk(args) -> int:
                     command.do(db)
                 except AnnotatorError as exc:
                     raise type(exc)(f"{name}, {exc}; nothing was tagged") from exc
-    say_done(f"tagged {_plural(len(specs), 'span')} from {name}")
+    say_done(f"tagged {plural(len(specs), 'span')} from {name}")
     return 0
 
 
@@ -396,7 +395,7 @@ def cmd_export(args) -> int:
         )
     if written is CANCELLED:  # only a progress callback cancels; kept for completeness
         raise CliError("export cancelled")
-    say(f"exported {_plural(written, 'annotation')} to {args.out}")
+    say(f"exported {plural(written, 'annotation')} to {args.out}")
     return 0
 
 

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import html
 
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1 annotation``, ``2,048 annotations`` (``many`` for irregular plurals)."""
-    return f"{count:,} {word if count == 1 else (many or word + 's')}"
+from annotator.wording import plural  # noqa: F401 -- the views' plural is the core's
 
 
 def escape_html(text: str) -> str:
