@@ -51,6 +51,23 @@ ACTION_SPECS: dict[str, ActionSpec] = {
 }
 
 
+def key_sequences(shortcuts) -> list[QKeySequence]:
+    """Each shortcut once: a standard key expands to every binding the platform gives it, and a literal sequence
+    it already holds is dropped. (Binding one sequence twice makes Qt call it ambiguous and fire neither: on X11
+    the standard Redo key is Ctrl+Shift+Z and Quit is Ctrl+Q.)"""
+    found: dict[str, QKeySequence] = {}
+    for shortcut in shortcuts:
+        if isinstance(shortcut, QKeySequence.StandardKey):
+            sequences = QKeySequence.keyBindings(shortcut)
+        else:
+            sequences = [QKeySequence(shortcut)]
+        for sequence in sequences:
+            text = sequence.toString(QKeySequence.SequenceFormat.PortableText)
+            if text and text not in found:
+                found[text] = sequence
+    return list(found.values())
+
+
 class ActionRegistry(QObject):
     """Owns the application's QActions by key ("export", "tag:evidence", ...)."""
 
@@ -65,7 +82,7 @@ class ActionRegistry(QObject):
         if spec.icon:
             action.setIcon(icon(spec.icon))
         if spec.shortcuts:
-            action.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
+            action.setShortcuts(key_sequences(spec.shortcuts))
         tip = spec.tip or spec.text.replace("&", "").rstrip("…")
         if spec.shortcuts:
             tip += f" ({QKeySequence(spec.shortcuts[0]).toString(QKeySequence.SequenceFormat.NativeText)})"

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QVBoxLayout, Q
 from annotator.rules import is_single_key, shortcut_key
 
 from . import dialogs
-from .actions import ActionRegistry
+from .actions import ActionRegistry, key_sequences
 from .comparison.annotator_visibility import AnnotatorVisibility
 from .comparison.comparison_area import ComparisonArea
 from .comparison.find import FindController
@@ -91,10 +91,10 @@ class MainWindow(QMainWindow):
         add("quit", self.close)
         stack = self.controller.undo_stack
         undo = self.actions.register("undo", stack.createUndoAction(self, "&Undo"))
-        undo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
+        undo.setShortcuts(key_sequences((QKeySequence.StandardKey.Undo,)))
         undo.setIcon(icon("undo"))
         redo = self.actions.register("redo", stack.createRedoAction(self, "&Redo"))
-        redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)])
+        redo.setShortcuts(key_sequences(("Ctrl+Shift+Z", QKeySequence.StandardKey.Redo)))
         redo.setIcon(icon("redo"))
         add("delete", self.editing.delete_selected)
         add("edit_note", self.editing.edit_note)
