@@ -644,3 +644,22 @@ def test_cancelled_merge_changes_nothing_and_cannot_come_back_on_redo(controller
     while controller.undo_stack.canRedo():
         controller.undo_stack.redo()
     assert counts(controller) == before
+
+
+def test_tag_manager_colour_button_opens_the_colour_picker(controller, qtbot, monkeypatch):
+    """The button's clicked(bool) must not arrive as the colour (it turned the tag black)."""
+    from PySide6.QtGui import QColor
+
+    asked = []
+
+    def pick(initial, *_args, **_kwargs):
+        asked.append(initial.name())
+        return QColor("#123456")
+
+    dialog = tag_manager.TagManagerDialog(controller)
+    qtbot.addWidget(dialog)
+    monkeypatch.setattr(tag_manager.QColorDialog, "getColor", staticmethod(pick))
+    dialog.table.selectRow(1)
+    dialog.color_button.click()
+    assert asked == ["#0072b2"]
+    assert tag_rows(controller)[1][1] == "#123456"

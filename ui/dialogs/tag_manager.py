@@ -64,7 +64,7 @@ class TagManagerDialog(QDialog):
         body.addWidget(self.table, 1)
         side = QVBoxLayout()
         self.color_button = QPushButton("C&olour…")
-        self.color_button.clicked.connect(self.choose_color)
+        self.color_button.clicked.connect(lambda _checked=False: self.choose_color())  # not clicked(bool) as a colour
         self.up_button = QPushButton("Move &up")
         self.up_button.clicked.connect(lambda: self.move_selected(-1))
         self.down_button = QPushButton("Move &down")
