@@ -32,13 +32,13 @@ class _UndoableCommand(QUndoCommand):
         if self._already_done:
             self._already_done = False
             return
-        if not self.controller._apply(self.command):
+        if not self.controller._apply(self.command, done="Redone"):
             self.setObsolete(True)
 
     def undo(self) -> None:
         # A failed undo or redo leaves the database as it was, but the stack has already moved:
         # marking the step obsolete drops it, so the history never claims a state the file lacks.
-        if not self.controller._apply(self.command, undo=True):
+        if not self.controller._apply(self.command, undo=True, done="Undone"):
             self.setObsolete(True)
 
 
@@ -48,7 +48,7 @@ class AppController(QObject):
     annotationsChanged = Signal(object)
     articlesChanged = Signal()
     tagsChanged = Signal()
-    # Something was written: the status bar shows a quiet "Saved".
+    # Something was written, in words for the status bar: "Saved: Tag as evidence", "Undone: …", "Redone: …".
     saved = Signal(str)
     # A user-facing refusal: (title, message). The main window shows a dialog.
     failed = Signal(str, str)
@@ -108,7 +108,7 @@ class AppController(QObject):
         """Everything may have changed (a merge, another window): reload all views."""
         self._announce(EVERYTHING)
 
-    def _apply(self, command: Command, undo: bool = False, retry=None) -> bool:
+    def _apply(self, command: Command, undo: bool = False, retry=None, done: str = "Saved") -> bool:
         try:
             changes = self.workspace.undo(command) if undo else self.workspace.run(command)
         except (DatabaseWriteError, DatabaseBusyError) as exc:
@@ -120,7 +120,7 @@ class AppController(QObject):
         if changes:
             self._seen_version = self.workspace.change_counter()  # our own change is not news from elsewhere
             self._announce(changes)
-            self.saved.emit(command.label)
+            self.saved.emit(f"{done}: {command.label}" if command.label else done)
         return True
 
     def _announce(self, changes: Changes) -> None:

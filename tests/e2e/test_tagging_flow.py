@@ -31,7 +31,7 @@ def test_drag_a_word_press_3_and_the_span_is_saved_as_evidence(window, qtbot):
     assert [(view.text[a.start:a.end], a.tag, a.annotator) for a in saved] == [
         ("declassified information", "evidence", "alice")
     ]
-    assert "Saved" in window.status.saved_label.text()
+    assert window.status.saved_label.text() == "Saved: Tag as evidence"
     model = window.annotations.model
     qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=2000)
     assert model.index(0, 1).data() == "declassified information"
@@ -47,7 +47,9 @@ def test_undo_and_redo_restore_the_same_annotation(window, qtbot):
 
     qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert annotations_of(window, 3) == []
+    assert window.status.saved_label.text() == "Undone: Tag as denial"  # not a stale "Saved: …"
     qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert window.status.saved_label.text() == "Redone: Tag as denial"
     [again] = annotations_of(window, 3)
     assert (again.uuid, again.start, again.end, again.created_at) == (made.uuid, made.start, made.end, made.created_at)
 

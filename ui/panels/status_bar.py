@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar
 
 from ..controller import AppController
 from ..icons import icon
-from ..wording import plural
+from ..wording import escape_html, plural
 
 SAVED_SHOWN_MS = 4000
 
@@ -43,8 +43,9 @@ class StatusBar(QStatusBar):
         self.counts_label.setText(f"{plural(articles, 'article')} · {plural(annotations, 'annotation')}")
 
     def show_saved(self, what: str) -> None:
+        """``what`` as the controller words it: "Saved: Tag as evidence", "Undone: Tag as evidence"."""
         self.saved_icon.show()
-        self.saved_label.setText(f"Saved: {what}" if what else "Saved")
+        self.saved_label.setText(what)
         self._fade.start()
 
     def _clear_saved(self) -> None:
@@ -52,6 +53,6 @@ class StatusBar(QStatusBar):
         self.saved_label.setText("All changes are saved automatically")
 
     def _show_analyst(self, name: str) -> None:
-        self.analyst_label.setText(f"Annotating as <b>{name}</b>")
+        self.analyst_label.setText(f"Annotating as <b>{escape_html(name)}</b>")
 
 
