@@ -10,6 +10,8 @@ from pathlib import Path
 
 import platformdirs
 
+from annotator.progress import CANCELLED
+
 from . import APP_NAME
 
 
@@ -55,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
 
     install_excepthook(Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)))
     window = build_window(args)
+    if window is CANCELLED:
+        return 0
     if window is None:
         return 1
     if args.screenshot:
@@ -80,11 +84,10 @@ def build_window(args: argparse.Namespace):
         settings = QSettings(str(scratch), QSettings.Format.IniFormat)
     else:
         settings = QSettings()
-    analyst = usable_analyst(args.analyst) or usable_analyst(settings.value("analyst"))
-    if not analyst:
-        login = usable_analyst(_login_name()) or "analyst"
-        analyst = login if args.screenshot else (ask_analyst_name(None, login) or login)
-        settings.setValue("analyst", analyst)
+    analyst = choose_analyst(args, settings, ask_analyst_name)
+    if analyst is None:  # Cancel or Escape on the first-start prompt: start nothing, store nothing
+        db.close()
+        return CANCELLED
     remember_analyst(db, analyst)
     from .controller import AppController
 
@@ -118,6 +121,22 @@ def open_database(path: Path | None, show_error):
     if first_start and samples is not None:
         import_paths(db, [samples])
     return db
+
+
+def choose_analyst(args: argparse.Namespace, settings, ask) -> str | None:
+    """Who the new annotations are recorded as: --analyst, else the saved name, else asked (and then saved).
+    None if the analyst cancelled the question."""
+    analyst = usable_analyst(args.analyst) or usable_analyst(settings.value("analyst"))
+    if analyst:
+        return analyst
+    login = usable_analyst(_login_name()) or "analyst"
+    if args.screenshot:
+        return login
+    analyst = ask(None, login)
+    if analyst is None:
+        return None
+    settings.setValue("analyst", analyst)
+    return analyst
 
 
 def usable_analyst(name: object) -> str:

@@ -57,3 +57,26 @@ def test_screenshot_renders_the_window_to_a_png(default_path, tmp_path, sample_d
 
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1300, 700)
+
+
+def test_cancelling_the_first_start_name_prompt_starts_nothing_and_stores_nothing(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    args = app.parse_args([str(tmp_path / "mine.db")])
+    assert app.choose_analyst(args, settings, lambda parent, default: None) is None
+    assert settings.value("analyst") is None
+    assert app.choose_analyst(args, settings, lambda parent, default: "Alice Martin") == "Alice Martin"
+    assert settings.value("analyst") == "Alice Martin"
+    assert app.choose_analyst(args, settings, lambda parent, default: None) == "Alice Martin"  # not asked again
+
+
+def test_main_exits_quietly_when_the_name_prompt_is_cancelled(tmp_path, monkeypatch):
+    from ui.dialogs import analyst_dialog
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    monkeypatch.setattr(app, "usable_analyst", lambda name: "" if name != "login" else name)
+    monkeypatch.setattr(app, "_login_name", lambda: "login")
+    monkeypatch.setattr(analyst_dialog, "ask_analyst_name", lambda parent, default: None)
+    assert app.main([str(tmp_path / "mine.db")]) == 0
