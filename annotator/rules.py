@@ -45,8 +45,8 @@ _BLANK_GLYPHS = frozenset("\u115f\u1160\u17b4\u17b5\u180e\u2800\u3164\uffa0")
 # Marks that change nothing visible after a letter: the combining grapheme joiner, Mongolian free variation
 # selectors and the variation selectors (which only pick an emoji or text style after a symbol).
 _IGNORABLE_MARKS = re.compile("[\u034f\u180b-\u180d\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef]")
-# Noncharacters Qt reads as a byte-swapped byte order mark: text after one would be shown garbled.
 NON_SPACE = re.compile(r"\S")  # a character str.strip() keeps; the first test of "shows something"
+# Noncharacters Qt reads as a byte-swapped byte order mark: text after one would be shown garbled.
 _NONCHARACTERS = re.compile("[\ufffe\uffff]")
 # Cyrillic and Greek letters drawn like Latin ones (after case folding), for telling look-alike names apart.
 _CONFUSABLE = str.maketrans("авекмнорстухѕіјԁԛԝαβεζηικμνορτυχ", "abekmhopctyxsijdqwabezhikmvoptux")
