@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from annotator.errors import AnnotatorError
 from annotator.rules import TAG_PALETTE, shortcut_key
@@ -280,7 +281,9 @@ class TagManagerDialog(QDialog):
         self.up_button.setEnabled(index is not None and index > 0)
         self.down_button.setEnabled(index is not None and index < len(ids) - 1)
         self.add_button.setEnabled(bool(self.new_name.text().strip()))
-        self.undo_button.setEnabled(self.controller.undo_stack.index() > self._start_index)
+        stack = self.controller.undo_stack
+        if isValid(stack):  # the dialog can outlive the window's undo stack while both are torn down
+            self.undo_button.setEnabled(stack.index() > self._start_index)
 
     def undo(self) -> None:
         stack = self.controller.undo_stack
