@@ -65,3 +65,14 @@ def tag_span(db):
         return command.result.added[0]
 
     return tag
+
+
+@pytest.fixture
+def temp_folder(tmp_path, monkeypatch) -> Path:
+    """tempfile.gettempdir() for this test only, so what a merge leaves there can be seen."""
+    import tempfile
+
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder

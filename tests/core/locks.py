@@ -44,3 +44,12 @@ def seen_by_a_new_process(path: Path) -> set[str]:
     done = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return set(done.stdout.split())
+
+
+def skip_unless_lock_is_seen(db) -> None:
+    """Skip the test (closing ``db``) where /proc/locks cannot show that this process holds SQLite's lock."""
+    import pytest
+
+    if not Path("/proc/locks").exists() or os.getpid() not in lock_holders(db.path):
+        db.close()
+        pytest.skip("/proc/locks does not show SQLite's locks here")

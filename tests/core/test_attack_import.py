@@ -25,7 +25,7 @@ from annotator.importer import ArticleText, ImportArticles, import_paths, read_a
 from annotator.models import Article
 from annotator.queries import list_annotations
 from annotator.text import decode_bytes
-from tests.core.locks import cli_tag, lock_holders, seen_by_a_new_process
+from tests.core.locks import cli_tag, lock_holders, seen_by_a_new_process, skip_unless_lock_is_seen
 
 REPO = Path(__file__).resolve().parents[2]
 TEXT = "word " * 100  # word i is characters 5i..5i+4
@@ -78,9 +78,7 @@ def locked(tmp_path) -> Iterator[tuple[Database, int, set[str]]]:
     saved = {tag(db, article, 0)}
     with db.session() as session:
         list_annotations(session)
-    if not Path("/proc/locks").exists() or os.getpid() not in lock_holders(db.path):
-        db.close()
-        pytest.skip("/proc/locks does not show SQLite's locks here")
+    skip_unless_lock_is_seen(db)
     yield db, article, saved
     db.close()
 

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -58,12 +57,6 @@ def uuids_in(path: Path) -> list[str]:
         return uuids_of(db)
 
 
-@pytest.fixture
-def temp_folder(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 # ---- 1. share onto a name with a stale -journal beside it ------------------------------------------

@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -34,13 +33,6 @@ REPO = Path(__file__).resolve().parents[2]
 SCHEMA_V2 = REPO / "tests" / "data" / "schema_v2.db"
 
 
-@pytest.fixture
-def temp_folder(tmp_path, monkeypatch) -> Path:
-    """tempfile.gettempdir() for this test only, so what the merge leaves there can be seen."""
-    folder = tmp_path / "tmp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def spans_of(path: Path) -> set[tuple[int, int, str, str]]:

@@ -39,7 +39,7 @@ from annotator.importer import ArticleText, ImportArticles
 from annotator.queries import list_annotations
 from annotator.safe_files import LEFTOVER_AGE_S, sweep_leftovers
 from annotator.share import share_database
-from tests.core.locks import ENV, cli_tag, lock_holders, seen_by_a_new_process
+from tests.core.locks import ENV, cli_tag, lock_holders, seen_by_a_new_process, skip_unless_lock_is_seen
 
 REPO = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO / "data"
@@ -94,9 +94,7 @@ def locked_db(tmp_path) -> Iterator[tuple[Database, int, set[str]]]:
     db, article, saved = new_database(tmp_path / "mine.db")
     with db.session() as session:
         list_annotations(session)
-    if not Path("/proc/locks").exists() or os.getpid() not in lock_holders(db.path):
-        db.close()
-        pytest.skip("/proc/locks does not show SQLite's locks here")
+    skip_unless_lock_is_seen(db)
     yield db, article, saved
     db.close()
 
