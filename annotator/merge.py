@@ -2,8 +2,10 @@
 
 Every file is read and checked first (``teammate_file``: untrusted input), outside the transaction; then
 all of them are matched against our database and inserted in ONE transaction (``merge_plan``). Articles
-match by text SHA-256, annotations by UUID and then by (article, span, tag, annotator); tags and
-annotators by name. Original annotators and timestamps are kept. A refused or cancelled merge changes
+match by text SHA-256, annotations by UUID and then by (article, span, tag, annotator); tags by UUID and then
+by name ignoring case, annotators by name. Original annotators and timestamps are kept. An annotation of ours
+that theirs differs from is kept, unless the analyst chose theirs (``take_theirs``): then it takes their values,
+and an undo gives ours back exactly. A refused or cancelled merge changes
 nothing; one that would add nothing writes nothing, not even a backup.
 
 Article texts are never all in memory: each checked file keeps its private copy
@@ -25,13 +27,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from .commands import NOTHING, Changes, Command, after_commit, chunks
 from .db import Database
 from .errors import AnnotatorError, ConflictError
-from .merge_plan import Additions, Created, MergePlan, OurState, plan_file, write_additions
+from .merge_plan import Additions, Created, MergePlan, OurState, plan_file, restore_replaced, write_additions
 from .models import Annotation, Annotator, Article, Tag
 from .progress import Progress
 from .rules import printable, safe_repr
@@ -48,7 +50,8 @@ class MergeReport:
     added_articles: int = 0
     added_annotations: int = 0
     skipped_annotations: int = 0
-    conflicting_annotations: int = 0
+    conflicting_annotations: int = 0  # annotations of theirs that differ from ours (the same UUID)
+    taken_annotations: int = 0  # of those: the ones whose version of theirs replaced ours
     added_annotators: list[str] = field(default_factory=list)
     added_tags: list[str] = field(default_factory=list)
     by: list[str] = field(default_factory=list)  # annotators of the added annotations
@@ -57,6 +60,8 @@ class MergeReport:
     under_your_name: int = 0
     lookalike_names: list[tuple[str, str]] = field(default_factory=list)
     lookalike_tags: list[tuple[str, str]] = field(default_factory=list)
+    case_tags: list[tuple[str, str]] = field(default_factory=list)  # (theirs, ours): the same name ignoring case
+    renamed_tags: list[tuple[str, str]] = field(default_factory=list)  # (theirs, ours): the same tag (UUID) renamed
 
     def summary(self) -> str:
         """What the merge did, for people: every name printable (no escape sequence or newline reaches a terminal)."""
@@ -67,9 +72,11 @@ class MergeReport:
         line = f"Added {articles} and {annotations}"
         if self.by:
             line += f" by {', '.join(map(printable, self.by))}"
-        line += f"; skipped {self.skipped_annotations} already present; refused {self.conflicting_annotations}"
+        line += f"; skipped {self.skipped_annotations} already present"
         if self.conflicting_annotations:
-            line += "\nRefused annotations have the same id as one of yours but different content; yours were kept."
+            kept = self.conflicting_annotations - self.taken_annotations
+            line += (f"; {self.conflicting_annotations} differ from yours (the same annotation, edited since): "
+                     f"kept yours for {kept}, took theirs for {self.taken_annotations}")
         if self.under_your_name:
             many = self.under_your_name != 1
             line += (f"\n{self.under_your_name} of the added annotation{'s are' if many else ' is'} under your own "
@@ -78,6 +85,11 @@ class MergeReport:
             if pairs:
                 alike = "; ".join(f"{safe_repr(theirs)} looks like your {safe_repr(ours)}" for theirs, ours in pairs)
                 line += f"\n{kind} names that only look alike were kept apart: {alike}."
+        for pairs, how in ((self.case_tags, "differs from yours only in case, so it is yours"),
+                           (self.renamed_tags, "is the same tag as yours, renamed")):
+            if pairs:
+                line += "\n" + "; ".join(f"Their tag {safe_repr(theirs)} {how}, {safe_repr(ours)}"
+                                         for theirs, ours in pairs) + ": their annotations use your tag."
         return line
 
 
@@ -158,9 +170,10 @@ class MergeDatabases(Command):
     label = "Merge teammate database"
 
     def __init__(self, paths: list[str | Path], progress: Progress | None = None,
-                 checked: list[TeammateData] | None = None):
+                 checked: list[TeammateData] | None = None, take_theirs: Iterable[str] = ()):
         super().__init__()
         self.paths = [Path(p) for p in paths]
+        self.take_theirs = frozenset(take_theirs)  # UUIDs of differing annotations to take from the teammate
         self.progress = progress
         self.report = MergeReport(files=[str(p) for p in self.paths])
         self._checked = checked
@@ -207,7 +220,7 @@ class MergeDatabases(Command):
             return _added(created)
         additions = Additions()
         state = OurState(session)
-        plans = [plan_file(state, data, additions) for data in self._files]
+        plans = [plan_file(state, data, additions, self.take_theirs) for data in self._files]
         created = Created()
         if additions:  # a backup only when something will be written
             self._db.backup("merge")
@@ -222,6 +235,7 @@ class MergeDatabases(Command):
         report.added_annotations = len(created.annotation_uuids)
         report.skipped_annotations = sum(plan.annotations_present for plan in plans)
         report.conflicting_annotations = sum(plan.annotations_conflicting for plan in plans)
+        report.taken_annotations = len(created.replaced)
         report.added_annotators = list(created.annotator_names)
         report.added_tags = list(created.tag_names)
         report.by = sorted({a[5] for a in additions.annotations})  # a[5]: the annotator
@@ -229,6 +243,8 @@ class MergeDatabases(Command):
         report.under_your_name = sum(plan.annotations_under_your_name for plan in plans)
         report.lookalike_names = [pair for plan in plans for pair in plan.lookalike_names]
         report.lookalike_tags = [pair for plan in plans for pair in plan.lookalike_tags]
+        report.case_tags = [pair for plan in plans for pair in plan.case_tags]
+        report.renamed_tags = [pair for plan in plans for pair in plan.renamed_tags]
 
     def _redone(self, created: Created) -> None:
         self._created = created
@@ -242,15 +258,17 @@ class MergeDatabases(Command):
             return NOTHING
         stash, stashed = _Stash(), set()
         after_commit(session, lambda: self._reverted(stash, stashed), failed=stash.close)
+        restore_replaced(session, created.replaced)  # first: ours may point back away from merged rows
         for chunk in chunks(created.annotation_uuids):
             session.execute(delete(Annotation).where(Annotation.uuid.in_(chunk)))
-        _delete_unused(session, Article, Article.uuid, created.article_uuids, Annotation.article_id, "articles",
+        _delete_unused(session, Article, Article.uuid, created.article_uuids, (Annotation.article_id,), "articles",
                        keep=lambda ids: stashed.update(_stash_texts(session, ids, stash)))
-        _delete_unused(session, Tag, Tag.name, created.tag_names, Annotation.tag_id, "tags")
-        _delete_unused(session, Annotator, Annotator.name, created.annotator_names, Annotation.annotator_id,
-                       "annotators")
+        _delete_unused(session, Tag, Tag.name, created.tag_names, (Annotation.tag_id,), "tags")
+        _delete_unused(session, Annotator, Annotator.name, created.annotator_names,
+                       (Annotation.annotator_id, Annotation.edited_by_id), "annotators")
         return Changes(articles_removed=frozenset(created.article_ids),
                        annotations_removed=frozenset(created.annotation_uuids),
+                       annotations_updated=frozenset(row["uuid"] for row in created.replaced),
                        annotated_articles=frozenset(created.annotated_articles),
                        tags=bool(created.tag_names), annotators=bool(created.annotator_names))
 
@@ -267,6 +285,7 @@ class MergeDatabases(Command):
 def _added(created: Created) -> Changes:
     return Changes(articles_added=frozenset(created.article_ids),
                    annotations_added=frozenset(created.annotation_uuids),
+                   annotations_updated=frozenset(row["uuid"] for row in created.replaced),
                    annotated_articles=frozenset(created.annotated_articles),
                    tags=bool(created.tag_names), annotators=bool(created.annotator_names))
 
@@ -282,11 +301,12 @@ def _stash_texts(session: Session, ids: list[int], stash: _Stash) -> list[str]:
     return uuids
 
 
-def _delete_unused(session: Session, model, key_column, keys: list[str], used_by, what: str,
+def _delete_unused(session: Session, model, key_column, keys: list[str], used_by: tuple, what: str,
                    keep: Callable[[list[int]], None] | None = None) -> None:
     for chunk in chunks(keys):
         ids = list(session.scalars(select(model.id).where(key_column.in_(chunk))))
-        used = session.scalar(select(func.count()).select_from(Annotation).where(used_by.in_(ids)))
+        used = session.scalar(select(func.count()).select_from(Annotation).where(
+            or_(*(column.in_(ids) for column in used_by))))
         if used:
             many = used != 1
             raise ConflictError(f"the merge cannot be undone: {used} annotation{'s' if many else ''} made since "
@@ -297,8 +317,9 @@ def _delete_unused(session: Session, model, key_column, keys: list[str], used_by
 
 
 def merge_databases(db: Database, paths: Iterable[str | Path], progress: Progress | None = None,
-                    checked: list[TeammateData] | None = None) -> MergeReport:
-    """Merge teammates' files in one go (for the CLI and scripts); ``checked``: see ``checked_teammate_files``."""
-    command = MergeDatabases(list(paths), progress, checked)
+                    checked: list[TeammateData] | None = None, take_theirs: Iterable[str] = ()) -> MergeReport:
+    """Merge teammates' files in one go (for the CLI and scripts); ``checked``: see ``checked_teammate_files``;
+    ``take_theirs``: UUIDs of annotations that differ from ours to take from the teammate (else ours are kept)."""
+    command = MergeDatabases(list(paths), progress, checked, take_theirs)
     command.do(db)
     return command.report

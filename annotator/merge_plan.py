@@ -2,28 +2,50 @@
 
 ``plan_file`` matches one checked file against ``OurState`` (what our database holds, updated as each file
 is planned so later files see earlier ones): articles by text SHA-256, annotations by UUID and then by
-(article, span, tag, annotator), tags and annotators by name. It changes nothing; what is new collects in
-``Additions``, which ``write_additions`` inserts in the caller's transaction.
+(article, span, tag, annotator), tags by UUID and then by name ignoring case (``rules.same_tag_name``), annotators
+by name. It changes nothing; what is new collects in ``Additions``, which ``write_additions`` inserts in the
+caller's transaction. An annotation of theirs with one of our UUIDs but other content is an
+``AnnotationDifference`` (what differs, field by field); ours is kept unless the analyst chose to take theirs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .commands.rows import insert_annotation_rows
 from .db import get_setting
 from .errors import AnnotatorError
 from .models import Annotation, Annotator, Article, Tag, new_uuid
-from .queries import annotation_select
-from .rules import name_key, safe_repr, shortcut_key
+from .queries import Editor, annotation_select
+from .rules import name_key, safe_repr, shortcut_key, tag_name_key
 from .teammate_file import TeammateData
 
 TEXT_BATCH_CHARS = 8_000_000  # article texts inserted together (one larger article goes alone)
+
+
+@dataclass(frozen=True)
+class FieldDifference:
+    """One field of an annotation as we have it and as the teammate has it, written for people."""
+
+    field: str  # "Span", "Tag", "Note", "Author", "Edited by", "Edited at"
+    mine: str
+    theirs: str
+
+
+@dataclass(frozen=True)
+class AnnotationDifference:
+    """An annotation both databases hold (the same UUID) with different content."""
+
+    uuid: str
+    article: str  # the article's title
+    yours_newer: bool  # our last change is later than theirs (we edited it after they sent it): keep ours
+    fields: tuple[FieldDifference, ...]
 
 
 @dataclass
@@ -44,6 +66,12 @@ class MergePlan:
     # (their name, our name): names that look the same (rules.name_key) but are not; kept apart by the merge.
     lookalike_names: list[tuple[str, str]] = field(default_factory=list)  # annotators
     lookalike_tags: list[tuple[str, str]] = field(default_factory=list)
+    # (their name, our name): their tag is ours under another name (the same UUID: one of you renamed it) …
+    renamed_tags: list[tuple[str, str]] = field(default_factory=list)
+    # … or only differs in case from ours (another UUID): merged onto ours, since names ignore case.
+    case_tags: list[tuple[str, str]] = field(default_factory=list)
+    differences: list[AnnotationDifference] = field(default_factory=list)  # annotations_conflicting of them
+    taken: int = 0  # of the differences: those whose version of theirs replaces ours (the analyst chose it)
 
 
 class TextSource(Protocol):
@@ -65,18 +93,23 @@ class Additions:
     tags: list[dict] = field(default_factory=list)
     annotators: list[str] = field(default_factory=list)
     annotations: list[tuple] = field(default_factory=list)  # laid out as TeammateData.annotations (see its docstring)
+    replacements: list[tuple] = field(default_factory=list)  # theirs, laid out so, to replace ours of the same UUID
 
     def __bool__(self) -> bool:
-        return bool(self.articles or self.tags or self.annotators or self.annotations)
+        return bool(self.articles or self.tags or self.annotators or self.annotations or self.replacements)
 
 
 class OurState:
     """What our database holds, updated as each file is planned so later files see earlier ones."""
 
     def __init__(self, session: Session):
+        self.session = session  # to describe the few annotations that differ
         self.article_shas = set(session.scalars(select(Article.sha256)))
         self.article_uuids = set(session.scalars(select(Article.uuid)))
-        self.tags = set(session.scalars(select(Tag.name)))
+        tags = session.execute(select(Tag.name, Tag.uuid)).all()
+        self.tags = {name for name, _uuid in tags}
+        self.tag_uuids = {uuid: name for name, uuid in tags if uuid}
+        self.tag_names = {tag_name_key(name): name for name, _uuid in tags}  # rules.tag_name_key -> our name
         self.annotators = set(session.scalars(select(Annotator.name)))
         self.analyst = (get_setting(session, "analyst") or "").strip() or None
         # What our names look like, fixed before any file is planned: lookalikes are of OUR names.
@@ -99,24 +132,47 @@ def _lookalikes(theirs: Iterable[str], exact: set[str], ours: dict[str, str]) ->
     return found
 
 
-def plan_file(state: OurState, data: TeammateData, additions: Additions) -> MergePlan:
-    """What merging ``data`` after the files already planned would do; what is new goes into ``additions``."""
+def plan_file(state: OurState, data: TeammateData, additions: Additions,
+              take_theirs: frozenset[str] = frozenset()) -> MergePlan:
+    """What merging ``data`` after the files already planned would do; what is new goes into ``additions``.
+
+    ``take_theirs``: UUIDs of annotations that differ from ours whose version of theirs the analyst chose."""
     plan = MergePlan(path=data.path, annotators=sorted(data.annotators), your_name=state.analyst)
     plan.lookalike_names = _lookalikes(data.annotators, state.annotators | {state.analyst}, state.name_keys)
-    plan.lookalike_tags = _lookalikes((tag["name"] for tag in data.tags), state.tags, state.tag_keys)
     _plan_articles(state, data, additions, plan)
-    for tag in data.tags:
-        if tag["name"] not in state.tags:
-            state.tags.add(tag["name"])
-            additions.tags.append(tag)
-            plan.tags_new.append(tag["name"])
+    tag_names = _plan_tags(state, data, additions, plan)
+    plan.lookalike_tags = _lookalikes(plan.tags_new, set(), state.tag_keys)
     for who in data.annotators:
         if who not in state.annotators:
             state.annotators.add(who)
             additions.annotators.append(who)
             plan.annotators_new.append(who)
-    _plan_annotations(state, data, additions, plan)
+    _plan_annotations(state, data, additions, plan, tag_names, take_theirs)
     return plan
+
+
+def _plan_tags(state: OurState, data: TeammateData, additions: Additions, plan: MergePlan) -> dict[str, str]:
+    """Their tags matched to ours, by UUID first, then by name ignoring case; the rest are new. {theirs: our name}"""
+    names = {}
+    for tag in data.tags:
+        theirs, uuid = tag["name"], tag["uuid"]
+        ours = state.tag_uuids.get(uuid) if uuid else None
+        if ours is not None:
+            if ours != theirs:
+                plan.renamed_tags.append((theirs, ours))
+        elif (ours := state.tag_names.get(tag_name_key(theirs))) is not None:
+            if ours != theirs:
+                plan.case_tags.append((theirs, ours))
+        else:
+            ours = theirs
+            uuid = uuid if uuid and uuid not in state.tag_uuids else new_uuid()
+            state.tags.add(theirs)
+            state.tag_uuids[uuid] = theirs
+            state.tag_names[tag_name_key(theirs)] = theirs
+            additions.tags.append({**tag, "uuid": uuid})
+            plan.tags_new.append(theirs)
+        names[theirs] = ours
+    return names
 
 
 def _plan_articles(state: OurState, data: TeammateData, additions: Additions, plan: MergePlan) -> None:
@@ -133,11 +189,15 @@ def _plan_articles(state: OurState, data: TeammateData, additions: Additions, pl
         plan.articles_new += 1
 
 
-def _plan_annotations(state: OurState, data: TeammateData, additions: Additions, plan: MergePlan) -> None:
+def _plan_annotations(state: OurState, data: TeammateData, additions: Additions, plan: MergePlan,
+                      tag_names: dict[str, str], take_theirs: frozenset[str]) -> None:
     by_uuid, keys, added = state.by_uuid, state.keys, additions.annotations
-    present = conflicting = 0
+    renamed = {theirs: ours for theirs, ours in tag_names.items() if theirs != ours}
+    present = 0
     new = len(added)
     for annotation in data.annotations:
+        if renamed and annotation[4] in renamed:  # annotation[4]: the tag, as our database names it
+            annotation = (*annotation[:4], renamed[annotation[4]], *annotation[5:])
         uuid = annotation[0]
         content = annotation[1:7]  # article SHA, start, end, tag, annotator, note: as OurState.by_uuid
         ours = by_uuid.get(uuid)
@@ -145,7 +205,7 @@ def _plan_annotations(state: OurState, data: TeammateData, additions: Additions,
             if ours == content:
                 present += 1
             else:
-                conflicting += 1
+                _plan_difference(state, plan, additions, annotation, uuid in take_theirs)
             continue
         key = content[:5]
         if key in keys:
@@ -154,10 +214,57 @@ def _plan_annotations(state: OurState, data: TeammateData, additions: Additions,
         by_uuid[uuid] = content
         keys.add(key)
         added.append(annotation)
-    plan.annotations_present, plan.annotations_conflicting = present, conflicting
+    plan.annotations_present, plan.annotations_conflicting = present, len(plan.differences)
     plan.annotations_new = len(added) - new
     if state.analyst is not None:
         plan.annotations_under_your_name = sum(1 for a in added[new:] if a[5] == state.analyst)  # a[5]: annotator
+
+
+def _plan_difference(state: OurState, plan: MergePlan, additions: Additions, theirs: tuple, take: bool) -> None:
+    """Describe how their annotation differs from ours (same UUID); queue theirs if chosen and it fits."""
+    uuid, content = theirs[0], theirs[1:7]
+    mine = state.by_uuid[uuid]
+    plan.differences.append(_describe(state, theirs))
+    # Theirs replaces ours only where it clashes with no other annotation of ours (the unique span index).
+    if take and (content[:5] == mine[:5] or content[:5] not in state.keys):
+        state.keys.discard(mine[:5])
+        state.keys.add(content[:5])
+        state.by_uuid[uuid] = content
+        additions.replacements.append(theirs)
+        plan.taken += 1
+
+
+def _describe(state: OurState, theirs: tuple) -> AnnotationDifference:
+    """What differs between our annotation and theirs (laid out as TeammateData.annotations), field by field."""
+    uuid, sha, start, end, tag, who, note, _created, updated, editor, edited_at = theirs
+    session = state.session
+    mine = session.execute(
+        annotation_select(Article.title, Article.sha256, Annotation.start, Annotation.end, Tag.name, Annotator.name,
+                          Annotation.note, Annotation.updated_at, Editor.name, Annotation.edited_at, with_article=True)
+        .outerjoin(Editor, Editor.id == Annotation.edited_by_id).where(Annotation.uuid == uuid)).one()
+    title, *_ = mine
+    their_updated = _moment(updated)
+    pairs = [("Span", _span(session, mine[1], mine[2], mine[3]), _span(session, sha, start, end)),
+             ("Tag", mine[4], tag), ("Note", mine[6], note), ("Author", mine[5], who),
+             ("Edited by", mine[8] or "", editor or ""),
+             ("Edited at", _when(mine[9]), _when(_moment(edited_at) if edited_at else None))]
+    fields = tuple(FieldDifference(name, ours, other) for name, ours, other in pairs if ours != other)
+    return AnnotationDifference(uuid, title, yours_newer=mine[7] > their_updated, fields=fields)
+
+
+def _moment(stored: str) -> datetime:
+    """A validated teammate timestamp (naive UTC text, as stored) as an aware datetime."""
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
+
+
+def _when(moment: datetime | None) -> str:
+    return "" if moment is None else f"{moment.astimezone():%Y-%m-%d %H:%M}"
+
+
+def _span(session: Session, sha: str, start: int, end: int) -> str:
+    """A span for people: its text (cut) and offsets; the text only if we hold the article."""
+    text = session.scalar(select(func.substr(Article.text, start + 1, end - start)).where(Article.sha256 == sha))
+    return f"{safe_repr(text)} ({start}–{end})" if text is not None else f"{start}–{end}"
 
 
 @dataclass
@@ -170,6 +277,7 @@ class Created:
     annotator_names: list[str] = field(default_factory=list)
     annotation_uuids: list[str] = field(default_factory=list)
     annotated_articles: set[int] = field(default_factory=set)  # the articles the added annotations are on
+    replaced: list[dict] = field(default_factory=list)  # our rows (their columns) that theirs replaced: undo puts back
 
 
 def write_additions(session: Session, additions: Additions) -> Created:
@@ -186,22 +294,65 @@ def write_additions(session: Session, additions: Additions) -> Created:
     tag_ids = dict(session.execute(select(Tag.name, Tag.id)).all())
     annotator_ids = dict(session.execute(select(Annotator.name, Annotator.id)).all())
     rows = [(uuid, article_ids[sha], start, end, tag_ids[tag], note, annotator_ids[who], created_at, updated_at)
-            for uuid, sha, start, end, tag, who, note, created_at, updated_at in additions.annotations]
+            for uuid, sha, start, end, tag, who, note, created_at, updated_at, _editor, _at in additions.annotations]
     insert_annotation_rows(session.connection(), rows)
+    edits = [_edit_values(a, annotator_ids) for a in additions.annotations if a[9] is not None or a[10] is not None]
+    if edits:  # the few edited ones: who edited them, and when
+        session.connection().execute(update(Annotation.__table__).where(
+            Annotation.__table__.c.uuid == bindparam("b_uuid")).values(edited_by_id=bindparam("b_editor"),
+                                                                       edited_at=bindparam("b_at")), edits)
     created.annotation_uuids = [row[0] for row in rows]
     created.annotated_articles = {row[1] for row in rows}
     created.article_ids = {article_ids[sha] for _uuid, sha in inserted}
+    created.replaced = _replace(session, additions.replacements, article_ids, tag_ids, annotator_ids)
+    created.annotated_articles |= {row["article_id"] for row in created.replaced}
     return created
 
 
+_REPLACED = ("uuid", "article_id", "start", "end", "tag_id", "note", "annotator_id", "created_at", "updated_at",
+             "edited_by_id", "edited_at")
+
+
+def _edit_values(annotation: tuple, annotator_ids: dict[str, int]) -> dict:
+    editor, at = annotation[9], annotation[10]
+    return {"b_uuid": annotation[0], "b_editor": None if editor is None else annotator_ids[editor],
+            "b_at": None if at is None else _moment(at)}
+
+
+def _replace(session: Session, replacements: list[tuple], article_ids: dict, tag_ids: dict, annotator_ids: dict
+             ) -> list[dict]:
+    """Our annotations of these UUIDs take their values; our rows as they were (for an undo)."""
+    table = Annotation.__table__
+    before = []
+    for uuid, sha, start, end, tag, who, note, created_at, updated_at, editor, edited_at in replacements:
+        row = session.execute(select(*(table.c[name] for name in _REPLACED)).where(table.c.uuid == uuid)).mappings().one()
+        before.append(dict(row))
+        session.execute(update(table).where(table.c.uuid == uuid).values(
+            article_id=article_ids[sha], start=start, end=end, tag_id=tag_ids[tag], note=note,
+            annotator_id=annotator_ids[who], created_at=_moment(created_at), updated_at=_moment(updated_at),
+            edited_by_id=None if editor is None else annotator_ids[editor],
+            edited_at=None if edited_at is None else _moment(edited_at)))
+    return before
+
+
+def restore_replaced(session: Session, rows: list[dict]) -> None:
+    """Undo of ``_replace``: our annotations get back exactly the values they had."""
+    table = Annotation.__table__
+    for row in rows:
+        session.execute(update(table).where(table.c.uuid == row["uuid"]).values(**row))
+
+
 def _insert_tags(session: Session, tags: list[dict]) -> list[str]:
-    """Insert the tags not there yet, after ours; a key of ours stays ours (theirs then has none). Their names."""
-    names = set(session.scalars(select(Tag.name)))
+    """Insert the tags not there yet (by UUID, or name ignoring case), after ours; a key of ours stays ours (theirs
+    then has none). Their names."""
+    stored = session.execute(select(Tag.name, Tag.uuid)).all()
+    names = {tag_name_key(name) for name, _uuid in stored}
+    uuids = {uuid for _name, uuid in stored}
     shortcuts = {shortcut_key(s) for s in session.scalars(select(Tag.shortcut).where(Tag.shortcut != ""))}
     position = session.scalar(select(func.max(Tag.position))) or 0
     rows = []
     for tag in tags:
-        if tag["name"] in names:
+        if tag_name_key(tag["name"]) in names or tag["uuid"] in uuids:
             continue
         position += 1
         key = shortcut_key(tag["shortcut"])

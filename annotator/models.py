@@ -40,6 +40,23 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
+# The default tags' UUIDs are the same in every database (two analysts who never shared still have the same
+# "allegation" tag, so a merge matches it even after one of them renamed it); a tag made later gets a random one.
+DEFAULT_TAG_NAMESPACE = uuid.UUID("0b6c1f1e-52a4-4b8e-9c1d-5a7e3f0d2c11")
+DEFAULT_TAG_NAMES = frozenset({"allegation", "denial", "evidence", "context"})  # the names of annotator.db.DEFAULT_TAGS
+
+
+def default_tag_uuid(name: str) -> str:
+    """The UUID every database gives the default tag ``name`` (and gave it when upgraded to schema 4)."""
+    return str(uuid.uuid5(DEFAULT_TAG_NAMESPACE, name))
+
+
+def _tag_uuid(context) -> str:
+    """A tag inserted without a UUID: a default tag's fixed one when the database is made, else a random one."""
+    name = context.get_current_parameters().get("name")
+    return default_tag_uuid(name) if name in DEFAULT_TAG_NAMES else new_uuid()
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores naive UTC, hands back timezone-aware UTC on every backend."""
 
@@ -86,6 +103,8 @@ class Article(Base):
 
 class Tag(Base):
     __tablename__ = "tags"
+    # A unique index rather than a constraint: schema 4 added it to existing tables without copying them.
+    __table_args__ = (Index("uq_tags_uuid", "uuid", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
@@ -93,6 +112,9 @@ class Tag(Base):
     shortcut: Mapped[str] = mapped_column(String(20), default="")
     description: Mapped[str] = mapped_column(String(1000), default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Added in schema 4 (so it comes last): what a merge matches first; the name may have been changed since.
+    # NULL is allowed in SQL only because ADD COLUMN could not add NOT NULL; every insert gives a UUID.
+    uuid: Mapped[str] = mapped_column(String(36), nullable=True, default=_tag_uuid)
 
 
 class Annotator(Base):
@@ -111,6 +133,7 @@ class Annotation(Base):
         Index("ix_annotations_tag", "tag_id"),
         Index("ix_annotations_annotator", "annotator_id"),
         Index("ix_annotations_created", "created_at"),
+        Index("ix_annotations_edited_by", "edited_by_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -123,10 +146,13 @@ class Annotation(Base):
     annotator_id: Mapped[int] = mapped_column(ForeignKey("annotators.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # Added in schema 4: who last changed the tag, note or span, and when (None: never edited since made).
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("annotators.id"), default=None)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     article: Mapped[Article] = relationship(back_populates="annotations")
     tag: Mapped[Tag] = relationship()
-    annotator: Mapped[Annotator] = relationship()
+    annotator: Mapped[Annotator] = relationship(foreign_keys="Annotation.annotator_id")
 
 
 # For the annotations table's text filter (annotator/table_queries.py), added in schema 3:

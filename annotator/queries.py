@@ -15,11 +15,11 @@ from functools import partial
 
 from sqlalchemy import Select, String, func, or_, select, type_coerce
 from sqlalchemy.engine.processors import str_to_datetime
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from .errors import NotFoundError
 from .models import Annotation, Annotator, Article, Tag
-from .rules import printable, safe_repr
+from .rules import printable, safe_repr, same_tag_name
 
 MAX_ID = 2**63 - 1  # SQLite's largest integer
 
@@ -66,7 +66,9 @@ class ArticleInfo:
 
 
 _ANNOTATION_FIELDS = ("id", "uuid", "article_id", "start", "end", "tag", "color", "note", "annotator",
-                      "created_at", "updated_at")
+                      "created_at", "updated_at", "edited_by", "edited_at")
+# Who last edited an annotation (schema 4): join it with ``.outerjoin(Editor, Editor.id == Annotation.edited_by_id)``.
+Editor = aliased(Annotator, name="editor")
 
 
 def _stored_time(value: datetime | str | None) -> datetime | None:
@@ -76,13 +78,13 @@ def _stored_time(value: datetime | str | None) -> datetime | None:
     return str_to_datetime(value).replace(tzinfo=UTC)
 
 
-class AnnotationInfo(namedtuple("_AnnotationRow", _ANNOTATION_FIELDS)):
+class AnnotationInfo(namedtuple("_AnnotationRow", _ANNOTATION_FIELDS, defaults=(None, None))):
     """One annotation as the views show it: an immutable value, compared field by field.
 
     Built straight from query rows (one C-level call per row), so a view can load tens of
-    thousands at once. The two timestamps may be held as the stored text; ``created_at`` and
-    ``updated_at`` always read as timezone-aware UTC datetimes, converted only when read (the
-    article view needs them just for tooltips).
+    thousands at once. The timestamps may be held as the stored text; ``created_at``, ``updated_at``
+    and ``edited_at`` always read as timezone-aware UTC datetimes (``edited_at`` None if never edited),
+    converted only when read (the article view needs them just for tooltips).
     """
 
     __slots__ = ()
@@ -100,8 +102,20 @@ class AnnotationInfo(namedtuple("_AnnotationRow", _ANNOTATION_FIELDS)):
     def updated_at(self) -> datetime:
         return _stored_time(tuple.__getitem__(self, 10))
 
+    @property
+    def edited_at(self) -> datetime | None:
+        return _stored_time(tuple.__getitem__(self, 12))
+
+    @property
+    def edited_note(self) -> str:
+        """"edited by bob, 2026-12-01 14:02" (local time) when someone other than the author edited it last, else ""."""
+        if not self.edited_by or self.edited_by == self.annotator or self.edited_at is None:
+            return ""
+        return f"edited by {self.edited_by}, {self.edited_at.astimezone():%Y-%m-%d %H:%M}"
+
     def _values(self) -> tuple:
-        return (*tuple.__getitem__(self, slice(0, 9)), self.created_at, self.updated_at)
+        return (*tuple.__getitem__(self, slice(0, 9)), self.created_at, self.updated_at, self.edited_by,
+                self.edited_at)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AnnotationInfo):
@@ -156,9 +170,12 @@ def tag_by_name(session: Session, name: str) -> Tag:
 
 
 def unknown_tag_message(session: Session, name: object) -> str:
-    known = ", ".join(printable(t.name) for t in list_tags(session))
+    tags = list_tags(session)
     shown = safe_repr(name) if isinstance(name, str) else printable(repr(name))
-    return f"there is no tag {shown}; the tags are: {known}"
+    alike = next((tag.name for tag in tags if isinstance(name, str) and same_tag_name(tag.name, name)), None)
+    if alike is not None:  # names are unique ignoring case, but a reference must name the tag as it is written
+        return f"there is no tag {shown}; did you mean {safe_repr(alike)}?"
+    return f"there is no tag {shown}; the tags are: {', '.join(printable(t.name) for t in tags)}"
 
 
 def list_annotators(session: Session) -> list[str]:
@@ -225,11 +242,12 @@ def _annotation_columns():
         Annotation.id, Annotation.uuid, Annotation.article_id, Annotation.start, Annotation.end,
         Tag.name, Tag.color, Annotation.note, Annotator.name,
         type_coerce(Annotation.created_at, String), type_coerce(Annotation.updated_at, String),
+        Editor.name, type_coerce(Annotation.edited_at, String),
     )
 
 
 def _annotation_select():
-    return annotation_select(*_annotation_columns())
+    return annotation_select(*_annotation_columns()).outerjoin(Editor, Editor.id == Annotation.edited_by_id)
 
 
 def _annotation_infos(session: Session, query) -> list[AnnotationInfo]:

@@ -149,6 +149,17 @@ def check_tag_name(value: object) -> str:
     return _refuse_name("tag name", value, TAG_NAME_MAX)
 
 
+def tag_name_key(name: str) -> str:
+    """Tag names are unique ignoring case: ``Denial`` and ``denial`` (also written with a combining accent or a
+    precomposed one) are one name, so two tags can never differ only so. Stored names stay as typed."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def same_tag_name(first: str, second: str) -> bool:
+    """True if two tag names are the same name (``tag_name_key``)."""
+    return tag_name_key(first) == tag_name_key(second)
+
+
 def name_key(name: str) -> str:
     """What a person sees in a name: two names with the same key look alike (``Alice``, ``alice``, ``ａｌｉｃｅ``,
     ``аlice`` with a Cyrillic а). Only for warning about look-alikes: names are stored and compared exactly."""

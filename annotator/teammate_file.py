@@ -65,7 +65,8 @@ class TeammateData:
     Article texts are not held: ``articles`` are their other columns, and ``text(article["id"])`` reads
     a text from the private, validated copy until ``close()``. Annotations are plain tuples (200,000 of
     them must stay cheap): ``(uuid, article sha256, start, end, tag name, annotator name, note, created_at,
-    updated_at)``, the timestamps the validated text exactly as our database stores it.
+    updated_at, edited_by name or None, edited_at or None)``, the timestamps the validated text exactly as our
+    database stores it. Tags are dicts of their columns; ``uuid`` is None for a user tag of an older schema.
     """
 
     path: str

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from . import rules
 from .errors import InvalidValueError, MergeRefusedError, SpanError
-from .models import Base
+from .models import DEFAULT_TAG_NAMES, Base, default_tag_uuid
 from .rules import printable, safe_repr
 from .spans import validate_span
 from .storage import SCHEMA_VERSION
@@ -47,8 +47,10 @@ _STORED_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2
 # character) that keeps a huge value out of memory. The exact limits are annotator/rules.py's, applied in
 # Python. ("int",) | ("text", max bytes, nullable, rules' limit in characters or None)
 INT = ("int",)
+NULLABLE_INT = ("int", 0, True)
 _SMALL_BYTES = 4096  # short fields: enough for any rule's message to be the one the analyst sees
 SHAPE = ("text", 256, False, None)  # UUIDs, hashes, timestamps: their exact form is checked in Python
+NULLABLE_SHAPE = ("text", 256, True, None)
 
 
 def _text(limit: int | None, nullable: bool = False) -> tuple:
@@ -61,14 +63,32 @@ RULES: dict[str, dict[str, tuple]] = {
                  "text": ("text", MAX_VALUE_BYTES, False, rules.ARTICLE_TEXT_MAX), "sha256": SHAPE,
                  "source_path": _text(rules.SOURCE_PATH_MAX, True), "imported_at": SHAPE},
     "tags": {"id": INT, "name": _text(rules.TAG_NAME_MAX), "color": _text(None), "shortcut": _text(None),
-             "description": _text(rules.TAG_DESCRIPTION_MAX), "position": INT},
+             "description": _text(rules.TAG_DESCRIPTION_MAX), "position": INT, "uuid": SHAPE},
     "annotators": {"id": INT, "name": _text(rules.ANNOTATOR_NAME_MAX)},
     "annotations": {"id": INT, "uuid": SHAPE, "article_id": INT, "start": INT, "end": INT, "tag_id": INT,
-                    "note": _text(rules.NOTE_MAX), "annotator_id": INT, "created_at": SHAPE, "updated_at": SHAPE},
+                    "note": _text(rules.NOTE_MAX), "annotator_id": INT, "created_at": SHAPE, "updated_at": SHAPE,
+                    "edited_by_id": NULLABLE_INT, "edited_at": NULLABLE_SHAPE},
 }
+# The columns schema 4 added (last in their tables): a file of an older schema has none of them, and is read as if
+# each were NULL (its default tags then get the fixed UUIDs an upgrade gives them).
+SINCE_SCHEMA_4 = {"tags": ("uuid",), "annotations": ("edited_by_id", "edited_at")}
 SINGULAR = {"articles": "article", "tags": "tag", "annotators": "annotator", "annotations": "annotation"}
 EXPECTED_COLUMNS = {table.name: [column.name for column in table.columns] for table in Base.metadata.sorted_tables}
 EXPECTED_COLUMNS["alembic_version"] = ["version_num"]
+
+def file_rules(user_version: int) -> dict[str, dict[str, tuple]]:
+    """RULES for a file of this schema version: without the columns of later versions."""
+    if user_version >= 4:
+        return RULES
+    return {table: {column: rule for column, rule in table_rules.items() if column not in SINCE_SCHEMA_4.get(table, ())}
+            for table, table_rules in RULES.items()}
+
+
+def _selected(table_rules: dict[str, tuple], table: str) -> str:
+    """The SELECT list of every column of RULES[table], NULL for one the file's schema lacks."""
+    return ", ".join(f'"{column}"' if column in table_rules else "NULL" for column in RULES[table])
+
+
 EXPECTED_INDEXES = {index.name: table.name for table in Base.metadata.sorted_tables for index in table.indexes}
 # The article columns kept in memory (everything but the text); "id" is the row's rowid in the teammate's file.
 ARTICLE_META = ("id", "uuid", "title", "outlet", "url", "published", "sha256", "source_path", "imported_at")
@@ -95,16 +115,18 @@ def read_values(conn: sqlite3.Connection, data: TeammateData) -> None:
     problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
     if problems != ["ok"]:
         raise MergeRefusedError(f"{name}: the file is damaged (integrity check: {printable(str(problems[0]))})")
-    check_ids(name, conn.execute("PRAGMA application_id").fetchone()[0], conn.execute("PRAGMA user_version").fetchone()[0])
-    _check_schema(conn, name)
-    for table, table_rules in RULES.items():
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    check_ids(name, conn.execute("PRAGMA application_id").fetchone()[0], version)
+    columns = file_rules(version)
+    _check_schema(conn, name, columns)
+    for table, table_rules in columns.items():
         _precheck_values(conn, name, table, table_rules)
-    tags = _read_tags(conn, data)
+    tags = _read_tags(conn, data, columns["tags"])
     annotators = _read_annotators(conn, data)
-    _read_articles_and_annotations(conn, data, tags, annotators)
+    _read_articles_and_annotations(conn, data, tags, annotators, columns["annotations"])
 
 
-def _check_schema(conn: sqlite3.Connection, name: str) -> None:
+def _check_schema(conn: sqlite3.Connection, name: str, expected: dict[str, dict[str, tuple]]) -> None:
     seen = set()
     for kind, obj, table, sql in conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"):
         if kind == "table" and obj in EXPECTED_COLUMNS and not str(sql).upper().startswith("CREATE VIRTUAL"):
@@ -118,12 +140,13 @@ def _check_schema(conn: sqlite3.Connection, name: str) -> None:
             continue
         raise MergeRefusedError(f"{name}: holds a {printable(str(kind))} {safe_repr(str(obj))} that annotation "
                                 "databases never have; refusing it")
-    missing = set(RULES) - seen
+    missing = set(expected) - seen
     if missing:
         raise MergeRefusedError(f"{name}: the table {sorted(missing)[0]!r} is missing")
     for table in seen:
         columns = [(row[1], row[6]) for row in conn.execute(f'PRAGMA table_xinfo("{table}")')]
-        if columns != [(column, 0) for column in EXPECTED_COLUMNS[table]]:
+        wanted = [column for column in EXPECTED_COLUMNS[table] if table not in expected or column in expected[table]]
+        if columns != [(column, 0) for column in wanted]:
             raise MergeRefusedError(f"{name}: the {table} table has unexpected columns; refusing it")
 
 
@@ -131,7 +154,8 @@ def _bad_value_sql(column: str, rule: tuple) -> str:
     """A SQL condition that is true when ``column`` has the wrong type or more bytes than ``rule`` allows."""
     quoted = f'"{column}"'
     if rule[0] == "int":
-        return f"typeof({quoted}) != 'integer'"
+        return f"typeof({quoted}) NOT IN ('integer', 'null')" if len(rule) > 2 and rule[2] else \
+            f"typeof({quoted}) != 'integer'"
     allowed = "'text', 'null'" if rule[2] else "'text'"
     return f"typeof({quoted}) NOT IN ({allowed}) OR length(CAST({quoted} AS BLOB)) > {rule[1]}"
 
@@ -223,17 +247,22 @@ def _annotation_time(name: str, uuid: str, column: str, value: str) -> str:
         raise _not_a_timestamp(name, what, column, value) from None
 
 
-def _read_tags(conn: sqlite3.Connection, data: TeammateData) -> dict[int, str]:
+def _read_tags(conn: sqlite3.Connection, data: TeammateData, table_rules: dict[str, tuple]) -> dict[int, str]:
     by_id: dict[int, str] = {}
     shortcuts: dict[str, str] = {}  # shortcut_key -> tag name
+    uuids: set[str] = set()
     columns = list(RULES["tags"])
-    for row in _rows(conn, f"SELECT {', '.join(columns)} FROM tags ORDER BY rowid"):
+    for row in _rows(conn, f"SELECT {_selected(table_rules, 'tags')} FROM tags ORDER BY rowid"):
         values = dict(zip(columns, row, strict=True))
         tag_id = _unique_id(data.name, "tag", values.pop("id"), by_id)
         tag = _checked(data.name, f"tag row {tag_id}", rules.check_tag_name, values["name"])
         what = f"tag {safe_repr(tag)}"
         values["color"] = _checked(data.name, what, rules.check_color, values["color"])
         values["description"] = _checked(data.name, what, rules.check_description, values["description"])
+        if values["uuid"] is not None:
+            _uuid(data.name, what, values["uuid"], uuids)
+        elif tag in DEFAULT_TAG_NAMES:  # an older schema: the UUID its upgrade would give
+            values["uuid"] = default_tag_uuid(tag)
         shortcut = _checked(data.name, what, rules.check_shortcut, values["shortcut"])
         if shortcut:
             other = shortcuts.setdefault(rules.shortcut_key(shortcut), tag)
@@ -260,12 +289,13 @@ def _unique_id(name: str, what: str, row_id: int, seen: dict) -> int:
     return row_id
 
 
-def _read_articles_and_annotations(conn: sqlite3.Connection, data: TeammateData, tags: dict, annotators: dict) -> None:
+def _read_articles_and_annotations(conn: sqlite3.Connection, data: TeammateData, tags: dict, annotators: dict,
+                                   table_rules: dict[str, tuple]) -> None:
     """Articles in id order, each text loaded alone with the annotations on it (read ordered by article)."""
     name = data.name
     article_uuids: set[str] = set()
     annotation_uuids: set[str] = set()
-    columns = ", ".join(f'"{column}"' for column in RULES["annotations"])
+    columns = _selected(table_rules, "annotations")
     # NOT INDEXED: the rows of the table itself (quick_check does not compare an index with its table).
     groups = itertools.groupby(_rows(conn, f"SELECT {columns} FROM annotations NOT INDEXED ORDER BY article_id, id"),
                                key=lambda row: row[2])
@@ -319,7 +349,7 @@ def _read_annotations(data: TeammateData, rows: Iterable[tuple], text: str, dige
     append = data.annotations.append
     uuid_ok = _UUID.fullmatch
     length = len(text)
-    for _, uuid, _article, start, end, tag_id, note, annotator_id, created_at, updated_at in rows:
+    for _, uuid, _article, start, end, tag_id, note, annotator_id, created_at, updated_at, editor_id, edited_at in rows:
         if uuid in uuids or not uuid_ok(uuid):
             _uuid(name, f"annotation {printable(uuid[:8])}…", uuid, uuids)  # raises with the reason
         uuids.add(uuid)
@@ -340,4 +370,17 @@ def _read_annotations(data: TeammateData, rows: Iterable[tuple], text: str, dige
             _checked(name, f"annotation {uuid[:8]}…", rules.check_note, note)
         created = _annotation_time(name, uuid, "created_at", created_at)
         updated = created if updated_at == created_at else _annotation_time(name, uuid, "updated_at", updated_at)
-        append((uuid, digest, start, end, tag, who, note, created, updated))
+        if editor_id is None and edited_at is None:
+            append((uuid, digest, start, end, tag, who, note, created, updated, None, None))
+        else:
+            append((uuid, digest, start, end, tag, who, note, created, updated,
+                    *_edited(name, uuid, annotators, editor_id, edited_at)))
+
+
+def _edited(name: str, uuid: str, annotators: dict, editor_id: int | None, edited_at: str | None) -> tuple:
+    """(who last edited, when) of an annotation: an analyst of the file or nobody known, and a timestamp."""
+    editor = None if editor_id is None else annotators.get(editor_id)
+    if edited_at is None or (editor_id is not None and editor is None):
+        problem = "an editor but no edit time" if edited_at is None else f"editor {editor_id}, which is not in the file"
+        raise MergeRefusedError(f"{name}: annotation {uuid[:8]}… has {problem}")
+    return editor, _annotation_time(name, uuid, "edited_at", edited_at)

@@ -31,9 +31,12 @@ __all__ = ["AnnotationInfo", "ArticleInfo", "ArticleSummary", "Changes", "TableF
 class Workspace:
     """An open database: records to read, commands to run."""
 
-    def __init__(self, db: Database, owns_database: bool = False):
+    def __init__(self, db: Database, owns_database: bool = False, analyst: str | None = None):
         self.db = db  # for the core's file operations (export, share, a copy elsewhere)
         self._owns = owns_database
+        # Who makes the changes run here (the app's analyst): edits are recorded as theirs. None: the database's
+        # analyst setting, as the command line records.
+        self.analyst = analyst
 
     @classmethod
     def open(cls, target: StoreTarget, create: bool = True) -> Workspace:
@@ -63,10 +66,10 @@ class Workspace:
 
     def run(self, command: Command) -> Changes:
         """Do (or redo) ``command`` in one transaction, committed before this returns."""
-        return run_command(self.db, command)
+        return run_command(self.db, command, analyst=self.analyst)
 
     def undo(self, command: Command) -> Changes:
-        return run_command(self.db, command, undo=True)
+        return run_command(self.db, command, undo=True, analyst=self.analyst)
 
     # -- the library ------------------------------------------------------------------------------
 

@@ -61,6 +61,7 @@ class AppController(QObject):
     def __init__(self, db: Database | Workspace, analyst: str, parent: QObject | None = None):
         super().__init__(parent)
         self.workspace = db if isinstance(db, Workspace) else Workspace(db)
+        self.workspace.analyst = analyst  # edits are recorded as the analyst's
         self.analyst = analyst
         self.undo_stack = QUndoStack(self)
         self._tags: list[TagInfo] | None = None
@@ -92,7 +93,7 @@ class AppController(QObject):
         return next((tag.color for tag in self.tags() if tag.name == name), "#888888")
 
     def set_analyst(self, name: str) -> None:
-        self.analyst = name
+        self.analyst = self.workspace.analyst = name
         self.analystChanged.emit(name)
 
     def refresh_if_changed_elsewhere(self) -> bool:

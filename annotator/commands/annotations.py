@@ -10,17 +10,18 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..db import get_setting
 from ..errors import AnnotatorError, ConflictError, DuplicateAnnotationError, NotFoundError
 from ..models import Annotation, Annotator, Tag, utc_now
 from ..queries import get_annotation, tag_by_name, unknown_tag_message
 from ..rules import NON_SPACE as _NON_SPACE
 from ..rules import NOTE_MAX, check_annotator_name, check_note, has_visible_span, printable
 from ..spans import validate_span
-from .base import Changes, Command, after_commit, chunks
+from .base import Changes, Command, after_commit, chunks, current_analyst
 from .rows import (
     article_text,
     check_span,
@@ -106,7 +107,8 @@ class AddAnnotations(Command):
         if new_ids:
             session.execute(delete(Annotator).where(
                 Annotator.id.in_(new_ids),
-                ~select(Annotation.id).where(Annotation.annotator_id == Annotator.id).exists(),
+                ~select(Annotation.id).where(or_(Annotation.annotator_id == Annotator.id,
+                                                 Annotation.edited_by_id == Annotator.id)).exists(),
             ))
         return Changes(annotations_removed=frozenset(uuids), annotated_articles=frozenset(map(itemgetter(1), rows)),
                        annotators=bool(new_ids))
@@ -114,15 +116,7 @@ class AddAnnotations(Command):
     def _restore_annotators(self, session: Session) -> None:
         """Redo: the analysts this command first named come back with their ids, if no one took them meanwhile."""
         for values in self._new_annotators:
-            holder = session.scalar(select(Annotator.id).where(Annotator.name == values["name"]))
-            if holder == values["id"]:
-                continue
-            if holder is not None or session.get(Annotator, values["id"]) is not None:
-                raise ConflictError(
-                    f"these annotations by {printable(values['name'])} cannot come back: "
-                    "another window has changed the analysts since"
-                )
-            session.execute(insert(Annotator).values(**values))
+            _restore_analyst(session, values)
 
     def _prepare(self, session: Session) -> tuple[list[tuple], Sequence[int]]:
         """The rows to insert, and the spec index each came from; raises (naming the row) at the first wrong spec.
@@ -303,7 +297,8 @@ class DeleteAnnotations(Command):
 
 
 class UpdateAnnotation(Command):
-    """Re-tag, edit the note of, or adjust the span of one annotation."""
+    """Re-tag, edit the note of, or adjust the span of one annotation, recorded as edited by the analyst (the
+    Workspace's, else the database's analyst setting) and when; undo gives back the previous editor and time."""
 
     def __init__(self, uuid: str, *, tag: str | None = None, note: str | None = None,
                  start: int | None = None, end: int | None = None):
@@ -313,6 +308,7 @@ class UpdateAnnotation(Command):
         self._before: dict | None = None
         self._after: dict | None = None
         self._article_id: int | None = None
+        self._new_editor: dict | None = None  # the analyst this edit first named (id, name): undo removes them
         if tag is not None:
             self.label = f"Re-tag as {tag}"
         elif note is not None:
@@ -326,11 +322,31 @@ class UpdateAnnotation(Command):
             before = _editable_fields(annotation)
             self._after = self._compute_after(session, annotation, before)
             self._before = before
+        elif self._new_editor is not None:
+            _restore_analyst(session, self._new_editor)
         self._article_id = annotation.article_id
         return self._set(session, self._after)
 
     def revert(self, session: Session) -> Changes:
-        return self._set(session, self._before)
+        changes = self._set(session, self._before)
+        if self._new_editor is not None:  # first named by this edit: gone again unless they have other work
+            editor = self._new_editor["id"]
+            session.execute(delete(Annotator).where(Annotator.id == editor, ~select(Annotation.id).where(
+                or_(Annotation.annotator_id == editor, Annotation.edited_by_id == editor)).exists()))
+        return changes
+
+    def _editor_id(self, session: Session) -> int | None:
+        """The id of who makes this edit (created, and remembered for undo, if new); None if no one is known."""
+        name = current_analyst(session) or (get_setting(session, "analyst") or "").strip() or None
+        if name is None:
+            return None
+        name = check_annotator_name(name)
+        found = session.scalar(select(Annotator.id).where(Annotator.name == name))
+        if found is not None:
+            return found
+        new_id = session.execute(insert(Annotator).values(name=name)).inserted_primary_key[0]
+        self._new_editor = {"id": new_id, "name": name}
+        return new_id
 
     def _compute_after(self, session: Session, annotation: Annotation, before: dict) -> dict:
         after = dict(before)
@@ -345,7 +361,8 @@ class UpdateAnnotation(Command):
         if duplicate_exists(session, annotation.article_id, after["start"], after["end"], after["tag_id"],
                             annotation.annotator_id, ignore_uuid=self.uuid):
             raise DuplicateAnnotationError("an identical annotation already exists")
-        after["updated_at"] = utc_now()
+        after["updated_at"] = after["edited_at"] = utc_now()
+        after["edited_by_id"] = self._editor_id(session)
         return after
 
     def _set(self, session: Session, values: dict) -> Changes:
@@ -355,4 +372,15 @@ class UpdateAnnotation(Command):
 
 def _editable_fields(annotation: Annotation) -> dict:
     return dict(tag_id=annotation.tag_id, note=annotation.note, start=annotation.start, end=annotation.end,
-                updated_at=annotation.updated_at)
+                updated_at=annotation.updated_at, edited_by_id=annotation.edited_by_id, edited_at=annotation.edited_at)
+
+
+def _restore_analyst(session: Session, values: dict) -> None:
+    """Redo: an analyst a command first named comes back with their id, unless another window took it meanwhile."""
+    holder = session.scalar(select(Annotator.id).where(Annotator.name == values["name"]))
+    if holder == values["id"]:
+        return
+    if holder is not None or session.get(Annotator, values["id"]) is not None:
+        raise ConflictError(f"this change by {printable(values['name'])} cannot come back: another window has "
+                            "changed the analysts since")
+    session.execute(insert(Annotator).values(**values))

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 _CHUNK = 500  # bound parameters per IN (...) list
 _AFTER = "annotator.after_commit"  # the session.info key of the actions to run once the transaction is over
+_ANALYST = "annotator.analyst"  # the session.info key of who is making the change (``run_command``'s analyst)
 
 _NONE: frozenset = frozenset()
 
@@ -131,8 +132,15 @@ class Command(ABC):
         return run_command(db, self, undo=True)
 
 
-def run_command(db: Database, command: Command, undo: bool = False) -> Changes:
-    """``command`` applied (or reverted) in exactly one transaction, committed before it returns."""
+def current_analyst(session: Session) -> str | None:
+    """Who is making the change in this transaction: the analyst ``run_command`` was given, else None."""
+    return session.info.get(_ANALYST)
+
+
+def run_command(db: Database, command: Command, undo: bool = False, analyst: str | None = None) -> Changes:
+    """``command`` applied (or reverted) in exactly one transaction, committed before it returns.
+
+    ``analyst``: who makes the change (the Workspace's analyst), for commands that record who edited what."""
     with ExitStack() as outside:
         if not undo:
             outside.enter_context(command.prepared(db))
@@ -142,6 +150,7 @@ def run_command(db: Database, command: Command, undo: bool = False) -> Changes:
         session = None
         try:
             with db.transaction() as session:
+                session.info[_ANALYST] = analyst
                 changes = command.revert(session) if undo else command.apply(session)
         except BaseException:
             for _done, failed in _pending(session):

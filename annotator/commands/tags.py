@@ -6,9 +6,18 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, InvalidValueError, NotFoundError
-from ..models import Annotation, Tag
+from ..models import Annotation, Tag, new_uuid
 from ..queries import MAX_ID
-from ..rules import check_color, check_description, check_shortcut, check_tag_name, printable, safe_repr, shortcut_key
+from ..rules import (
+    check_color,
+    check_description,
+    check_shortcut,
+    check_tag_name,
+    printable,
+    safe_repr,
+    same_tag_name,
+    shortcut_key,
+)
 from .base import Changes, Command
 
 _TAGS_CHANGED = Changes(tags=True)
@@ -26,12 +35,13 @@ def _check_tag_values(values: dict) -> None:
 
 
 def _check_tag_clashes(session: Session, tag_id: int | None, name: str | None, shortcut: str | None) -> None:
-    """A tag's name is its own (exactly), and so is its key (``rules.shortcut_key``: ``Q`` is ``q``)."""
+    """A tag's name is its own, ignoring case (``rules.same_tag_name``), and so is its key (``Q`` is ``q``)."""
     others = session.execute(select(Tag.name, Tag.shortcut).where(Tag.id != tag_id) if tag_id is not None
                              else select(Tag.name, Tag.shortcut)).all()
     for other_name, other_key in others:
-        if name is not None and other_name == name:
-            raise ConflictError(f"there is already a tag named {safe_repr(name)}")
+        if name is not None and same_tag_name(other_name, name):
+            same = "" if other_name == name else f"; tag names ignore case, so {safe_repr(name)} is the same name"
+            raise ConflictError(f"there is already a tag named {safe_repr(other_name)}{same}")
         if shortcut and other_key and shortcut_key(other_key) == shortcut_key(shortcut):
             raise ConflictError(
                 f"the key {safe_repr(shortcut)} already belongs to the tag {safe_repr(other_name)}; "
@@ -44,7 +54,8 @@ class AddTag(Command):
 
     def __init__(self, name: str, color: str, shortcut: str = "", description: str = ""):
         super().__init__()
-        self.values = dict(name=name, color=color, shortcut=shortcut, description=description)
+        # A random UUID even for a default tag's name: that name's fixed UUID may belong to a renamed tag.
+        self.values = dict(name=name, color=color, shortcut=shortcut, description=description, uuid=new_uuid())
         self.label = f"Add tag {printable(name) if isinstance(name, str) else ''}".rstrip()
         self._placed: dict | None = None  # id and position given on the first do
 

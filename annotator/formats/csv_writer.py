@@ -1,6 +1,7 @@
 """Writing annotations as CSV (RFC 4180, UTF-8 with a BOM) for spreadsheets, R and pandas.
 
-One row per annotation, columns in the order of ``CSV_COLUMNS``. ``text`` is exactly
+One row per annotation, columns in the order of ``CSV_COLUMNS`` (later columns are only ever added at the end,
+so a script reading the old ones by position still works). ``text`` is exactly
 ``article.text[start:end]`` (Python code-point slicing), so offsets in the file always agree
 with the text beside them. Spreadsheet-safe output puts an apostrophe before a text cell a
 spreadsheet would run as a formula.
@@ -17,7 +18,7 @@ from .records import ExportBatch, iso_utc
 
 CSV_COLUMNS = [
     "annotation_id", "article_id", "article_title", "article_sha256", "start", "end",
-    "text", "tag", "note", "annotator", "created_at", "updated_at",
+    "text", "tag", "note", "annotator", "created_at", "updated_at", "edited_by", "edited_at",
 ]
 # A cell starting with one of these is run as a formula by Excel, LibreOffice
 # and Google Sheets ("CSV injection"); spreadsheet-safe output prefixes it with '.
@@ -48,7 +49,7 @@ def write(handle: BinaryIO, batches: Iterable[ExportBatch], *, spreadsheet_safe:
         rows = []
         append = rows.append
         article_id = None
-        for uid, art, start, end, tag, note, who, created, updated in batch:
+        for uid, art, start, end, tag, note, who, created, updated, *edited in batch:
             if art != article_id:
                 article_id = art
                 _, title, sha, text = articles[art]
@@ -63,7 +64,9 @@ def write(handle: BinaryIO, batches: Iterable[ExportBatch], *, spreadsheet_safe:
                 updated = updated[:10] + "T" + updated[11:] + "Z"
             else:
                 created, updated = iso_utc(created), iso_utc(updated)
-            append((uid, art, title, sha, start, end, piece, names[tag], note, names[who], created, updated))
+            editor, edited_at = edited or (None, None)
+            append((uid, art, title, sha, start, end, piece, names[tag], note, names[who], created, updated,
+                    "" if editor is None else names[editor], iso_utc(edited_at)))
         writer.writerows(rows)
         written += len(rows)
     out.flush()

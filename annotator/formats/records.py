@@ -43,7 +43,8 @@ class AnnotationRecord(NamedTuple):
     """One annotation for a writer, in this field order.
 
     A writer reads annotations by position (``for uuid, article_id, ... in batch.annotations``), so any row in
-    this order will do: the export passes its query's rows as they come, sparing a million conversions.
+    this order will do: the export passes its query's rows as they come, sparing a million conversions. A row
+    may stop after ``updated_at`` (never edited).
     """
 
     uuid: str
@@ -55,6 +56,8 @@ class AnnotationRecord(NamedTuple):
     annotator: str
     created_at: str  # as stored: naive UTC "YYYY-MM-DD HH:MM:SS.ffffff" (iso_utc turns it into ISO 8601)
     updated_at: str
+    edited_by: str | None = None  # who last edited it (schema 4), None if no one has
+    edited_at: str | None = None  # when, as stored
 
 
 class ArticleRecord(NamedTuple):

@@ -202,7 +202,8 @@ def test_naming_convention_is_used_for_constraints(db):
     assert {u["name"] for u in inspector.get_unique_constraints("articles")} == {
         "uq_articles_sha256", "uq_articles_uuid"}
     assert {f["name"] for f in inspector.get_foreign_keys("annotations")} == {
-        "fk_annotations_article_id_articles", "fk_annotations_tag_id_tags", "fk_annotations_annotator_id_annotators"}
+        "fk_annotations_article_id_articles", "fk_annotations_tag_id_tags", "fk_annotations_annotator_id_annotators",
+        "fk_annotations_edited_by_id_annotators"}
     assert {c["name"] for c in inspector.get_check_constraints("annotations")} == {"ck_annotations_span_order"}
     table = Base.metadata.tables["annotations"]
     named = [c.name for c in table.constraints]

@@ -53,7 +53,8 @@ def test_columns_and_order(sample_db, tag_span, tmp_path):
 
 def test_column_names_are_the_documented_ones():
     assert CSV_COLUMNS == ["annotation_id", "article_id", "article_title", "article_sha256", "start", "end",
-                           "text", "tag", "note", "annotator", "created_at", "updated_at"]
+                           "text", "tag", "note", "annotator", "created_at", "updated_at",
+                           "edited_by", "edited_at"]
 
 
 def test_bom_and_crlf_line_ends(sample_db, tag_span, tmp_path):

@@ -166,9 +166,9 @@ def test_the_csv_writer_writes_plain_records_exactly():
     assert data.decode("utf-8") == (
         "\ufeff" + ",".join(csv_writer.CSV_COLUMNS) + "\r\n"
         f"u1,7,\"'=Title, “q”\",{'ab' * 32},0,5,Hello,denial,a note,bob,"
-        "2026-11-20T22:05:00.123456Z,2026-11-20T22:05:01.000000Z\r\n"
+        "2026-11-20T22:05:00.123456Z,2026-11-20T22:05:01.000000Z,,\r\n"
         f"u2,7,\"'=Title, “q”\",{'ab' * 32},15,25,'-dash 👩‍💻,'=tag,'=1+1,'@al,"
-        "2026-11-20T22:05:00.000000Z,2026-11-20T22:05:00.000000Z\r\n"
+        "2026-11-20T22:05:00.000000Z,2026-11-20T22:05:00.000000Z,,\r\n"
     )
 
 

@@ -44,7 +44,7 @@ def test_merge_adds_articles_annotations_and_annotators_with_original_timestamps
     assert (report.added_articles, report.added_annotations, report.skipped_annotations) == (2, 3, 0)
     assert sorted(report.added_annotators) == ["bob", "carol"]
     assert report.summary() == ("Added 2 articles and 3 annotations by bob, carol; "
-                                "skipped 0 already present; refused 0")
+                                "skipped 0 already present")
     ours = annotations_of(db)
     assert set(ours) == set(theirs)
     for key, mine in ours.items():
@@ -130,7 +130,7 @@ def test_plan_preview_matches_what_the_merge_does(db, tmp_path):
     assert (report.added_articles, report.added_annotations) == (plan.articles_new, plan.annotations_new)
     assert (report.skipped_annotations, report.conflicting_annotations) == (2, 1)
     assert report.added_annotators == ["dave"] and report.added_tags == ["rumour"]
-    assert "refused 1" in report.summary() and "yours were kept" in report.summary()
+    assert "1 differ from yours" in report.summary() and "kept yours for 1, took theirs for 0" in report.summary()
     assert annotations_of(db)[changed].note == "my own note"
     with db.session() as session:
         assert {t.name: t.color for t in list_tags(session)}["rumour"] == "#CC79A7"

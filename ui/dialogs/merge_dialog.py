@@ -8,12 +8,19 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -60,11 +67,85 @@ def _warnings(plan) -> list[tuple[str, str]]:
             more = f" and {len(pairs) - 5} more" if len(pairs) > 5 else ""
             found.append((key, f"{kind} names that only look like yours: {alike}{more}. "
                                "They are different names; the merge keeps them apart."))
+    if plan.case_tags:  # names ignore case: theirs is ours
+        pairs = ", ".join(f"{safe_repr(theirs)} (yours: {safe_repr(ours)})" for theirs, ours in plan.case_tags[:5])
+        found.append(("case_tags", f"Tags that differ from yours only in case: {pairs}. Tag names ignore case, so "
+                                   "their annotations get your tag."))
     return found
 
 
+def _adds_something(plan) -> bool:
+    return bool(plan.articles_new or plan.annotations_new or plan.tags_new or plan.annotators_new)
+
+
 def plan_is_empty(plan) -> bool:
-    return not (plan.articles_new or plan.annotations_new or plan.tags_new or plan.annotators_new)
+    """Nothing to add and nothing to choose: the preview only has Close."""
+    return not (_adds_something(plan) or plan.differences)
+
+
+def _cell(text: str) -> QTableWidgetItem:
+    """A plain-text cell (a teammate's text is never markup), its whole value in the tooltip."""
+    item = QTableWidgetItem(text)
+    item.setToolTip(f"<p style='white-space:pre-wrap'>{escape_html(text)}</p>")
+    return item
+
+
+class DifferencesTable(QTableWidget):
+    """The annotations of theirs that differ from ours: a row per differing field, a choice per annotation."""
+
+    COLUMNS = ("Article", "Field", "Mine", "Theirs", "Choice")
+    CHOICES = ("Keep mine", "Take theirs")
+
+    def __init__(self, differences, parent: QWidget | None = None):
+        super().__init__(0, len(self.COLUMNS), parent)
+        self.setObjectName("differences")
+        self.setHorizontalHeaderLabels(self.COLUMNS)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setWordWrap(False)  # one line a field (the full value in its tooltip): rows stay even
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setMinimumHeight(200)
+        self.verticalHeader().hide()
+        self.choices: dict[str, QComboBox] = {}  # annotation UUID -> its choice
+        for difference in differences:
+            self._add(difference)
+        header = self.horizontalHeader()
+        for column in (0, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+
+    def _add(self, difference) -> None:
+        first = self.rowCount()
+        fields = difference.fields or ()
+        rows = max(1, len(fields))
+        self.setRowCount(first + rows)
+        newer = "yours is newer" if difference.yours_newer else "theirs is newer"
+        self.setItem(first, 0, _cell(f"{difference.article} ({newer})"))
+        for at, field in enumerate(fields):
+            for column, value in enumerate((field.field, field.mine, field.theirs), start=1):
+                self.setItem(first + at, column, _cell(value or "—"))  # "—": none (never edited)
+        choice = QComboBox()
+        choice.addItems(self.CHOICES)  # keep mine by default: nothing of ours changes unless asked
+        choice.setAccessibleName(f"Version of the annotation in {difference.article} to keep")
+        holder = QWidget(self)  # the box at its own height, at the top of the annotation's rows
+        box = QVBoxLayout(holder)
+        box.setContentsMargins(2, 2, 2, 2)
+        box.addWidget(choice)
+        box.addStretch(1)
+        self.setCellWidget(first, 4, holder)
+        self.choices[difference.uuid] = choice
+        if rows > 1:
+            self.setSpan(first, 0, rows, 1)
+            self.setSpan(first, 4, rows, 1)
+
+    def sizeHintForColumn(self, column: int) -> int:  # noqa: N802 (Qt override)
+        return max(super().sizeHintForColumn(column), 110 if column == 4 else 0)
+
+    def choose_all(self, index: int) -> None:
+        for choice in self.choices.values():
+            choice.setCurrentIndex(index)
+
+    def take_theirs(self) -> list[str]:
+        """UUIDs of the annotations whose version of theirs is chosen."""
+        return [uuid for uuid, choice in self.choices.items() if choice.currentIndex() == 1]
 
 
 class MergePreviewDialog(QDialog):
@@ -104,9 +185,9 @@ class MergePreviewDialog(QDialog):
         by = f" by {_names(plan.annotators)}" if plan.annotations_new and plan.annotators else ""
         row("annotations", "Annotations:", f"{plural(plan.annotations_new, 'new annotation')}{by}")
         row("present", "Already present:", f"{plural(plan.annotations_present, 'annotation')} (skipped)")
-        row("conflicting", "Conflicting:",
+        row("conflicting", "Differ from yours:",
             f"{plural(plan.annotations_conflicting, 'annotation')}"
-            + (" — your version is kept" if plan.annotations_conflicting else ""))
+            + (" edited since — choose below which version to keep" if plan.annotations_conflicting else ""))
         row("annotators", "New analysts:", _names(plan.annotators_new) or "none")
         row("tags", "New tags:", _names(plan.tags_new) or "none")
         layout.addLayout(form)
@@ -119,7 +200,20 @@ class MergePreviewDialog(QDialog):
             self.rows[key] = warning
             layout.addWidget(warning)
 
-        note = QLabel("Your own annotations are never changed or removed. "
+        self.differences = None
+        if plan.differences:
+            self.differences = DifferencesTable(plan.differences, self)
+            layout.addWidget(self.differences)
+            choose = QHBoxLayout()
+            for index, label in enumerate(("Keep all mine", "Take all theirs")):
+                button = QPushButton(label, self)
+                button.setAutoDefault(False)
+                button.clicked.connect(lambda _checked=False, index=index: self.differences.choose_all(index))
+                choose.addWidget(button)
+            choose.addStretch(1)
+            layout.addLayout(choose)
+            self.setMinimumWidth(720)
+        note = QLabel("Your own annotations are never removed, and changed only where you take theirs. "
                       "You can undo the whole merge with Edit → Undo.")
         note.setWordWrap(True)
         note.setProperty("role", "hint")
@@ -138,12 +232,20 @@ class MergePreviewDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
 
+    def take_theirs(self) -> list[str]:
+        """UUIDs of the differing annotations whose teammate's version the analyst chose."""
+        return self.differences.take_theirs() if self.differences is not None else []
+
     def summary_text(self) -> str:
         return "\n".join(f"{key}: {label.text()}" for key, label in self.rows.items())
 
 
 def choose_teammate_file(parent: QWidget | None) -> str | None:
-    path, _ = QFileDialog.getOpenFileName(parent, "Load a teammate's database", str(Path.home()), TEAMMATE_FILTER)
+    from .folders import last_folder, remember
+
+    path, _ = QFileDialog.getOpenFileName(parent, "Load a teammate's database", str(last_folder("teammate")),
+                                          TEAMMATE_FILTER)
+    remember("teammate", path)
     return path or None
 
 
@@ -170,11 +272,14 @@ def load_teammate_database(parent: QWidget | None, controller, path: str | None 
     preview = MergePreviewDialog(plan, parent)
     if preview.exec() != QDialog.DialogCode.Accepted or plan_is_empty(plan):
         return False
+    take_theirs = preview.take_theirs()
+    if not (_adds_something(plan) or take_theirs):
+        return False  # every difference kept as ours, nothing new: nothing to do
 
     command_box: dict = {}
 
     def work(progress):
-        command = MergeDatabases([path], progress)
+        command = MergeDatabases([path], progress, take_theirs=take_theirs)
         command_box["command"] = command
         return controller.run(command)
 
@@ -221,8 +326,11 @@ def share_my_database(parent: QWidget | None, controller, out: str | None = None
     from annotator.share import share_database
 
     if out is None:
-        suggested = str(Path.home() / default_share_name(controller.analyst))
+        from .folders import last_folder, remember
+
+        suggested = str(last_folder("share") / default_share_name(controller.analyst))
         out, _ = QFileDialog.getSaveFileName(parent, "Share my database", suggested, SHARE_FILTER)
+        remember("share", out)
     if not out:
         return None
     try:
