@@ -27,15 +27,17 @@ from .commands import AddAnnotations, AnnotationSpec
 from .db import Database, get_setting
 from .errors import AnnotatorError, InvalidValueError, NotFoundError
 from .export import CANCELLED, export_file
-from .formats.registry import DEFAULT_WRITER, reader_suffixes, writer_names, writers
-from .importer import import_paths
+from .formats.registry import DEFAULT_WRITER, describe_reader_suffixes, reader_suffixes, writer_names, writers
+from .importer import ImportArticles, import_paths, read_articles
 from .queries import get_article, is_storable_text, list_articles, list_tags, whole_number
 from .rules import check_annotator_name, printable, safe_repr
+from .safe_files import shown
 from .wording import plural
 
 PROG = "annotator"
 TITLE_WIDTH = 40
 OUTLET_WIDTH = 24
+REFERENCE = "The full reference, with examples, is docs/CLI.md{section} in Spanner's source folder."
 # Arguments that are values (stored, or looked up), not file names: they must be text. File names may
 # hold any bytes (Linux allows it); they arrive surrogate-escaped and are used as they are.
 VALUE_ARGUMENTS = {"article": "ARTICLE", "tag": "TAG", "note": "--note", "annotator": "--annotator",
@@ -66,8 +68,10 @@ def offset(text: str) -> int:
 
 
 def build_parser() -> ArgumentParser:
-    parser = ArgumentParser(prog=PROG, description="Tag allegations, denials, evidence and context in news articles.")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser = ArgumentParser(prog=PROG, description="Tag allegations, denials, evidence and context in news articles.",
+                            epilog=f"`{PROG} COMMAND --help` gives a command's arguments and options. "
+                                   + REFERENCE.format(section=""))
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, title="commands")
 
     p = commands.add_parser("import", help="import article files or folders into DB (created if missing)",
                             description=f"Import {'/'.join(reader_suffixes())} files, or folders of them, "
@@ -121,8 +125,10 @@ def build_parser() -> ArgumentParser:
 
     p = commands.add_parser("share", help="write a clean copy of DB to send to a teammate")
     p.add_argument("db", metavar="DB")
-    p.add_argument("out", metavar="OUT.db")
+    p.add_argument("out", metavar="OUT.db", help="the copy to write; its folder must exist, a file there is replaced")
     p.set_defaults(run=cmd_share)
+    for name, command in commands.choices.items():
+        command.epilog = REFERENCE.format(section=f" (section `{name}`)")
     return parser
 
 
@@ -263,14 +269,26 @@ def given_annotator(value: str | None, db: Database) -> str:
 
 
 def cmd_import(args) -> int:
-    with open_db(args.db, create=True) as db:
-        report = import_paths(db, args.paths)
-        for problem in report.problems:
-            say(f"skipped {problem.path}: {problem.reason}", file=sys.stderr)
-        added, present, skipped = len(report.added), len(report.duplicates), len(report.problems)
-        if not added and not present and skipped:
-            raise CliError(f"nothing was imported: {plural(skipped, 'file')} skipped")
-    print(f"imported {plural(added, 'article')} ({present} already present, {skipped} skipped)")
+    if Path(args.db).exists():
+        with open_db(args.db) as db:
+            report = import_paths(db, args.paths)  # read with the open database's own files protected
+        found, outcome = bool(report.added or report.duplicates), "nothing was changed"
+    else:  # read first: DB is created only when there is something to put in it
+        texts, report = read_articles(args.paths)
+        found, outcome = bool(texts), "no database was created"
+        if found:
+            with open_db(args.db, create=True) as db:
+                ImportArticles(texts, report).do(db)
+    for problem in report.problems:
+        say(f"skipped {problem.path}: {problem.reason}", file=sys.stderr)
+    skipped = len(report.problems)
+    if not found and skipped:
+        raise CliError(f"nothing was imported: {plural(skipped, 'file')} skipped; {outcome}")
+    if not found:
+        where = ", ".join(printable(str(path)) for path in args.paths)
+        raise CliError(f"nothing to import: no {describe_reader_suffixes()} files in {where}; {outcome}")
+    print(f"imported {plural(len(report.added), 'article')} ({len(report.duplicates)} already present, "
+          f"{skipped} skipped)")
     return 0
 
 
@@ -418,10 +436,19 @@ def cmd_merge(args) -> int:
 def cmd_share(args) -> int:
     from .share import share_database
 
+    refuse_missing_folder(args.out)
     with open_db(args.db) as db:
         written = share_database(db, args.out)
     say_done(f"wrote {written}")
     return 0
+
+
+def refuse_missing_folder(out: str) -> None:
+    """`share` refuses a folder that does not exist as `export` does (safe_files.atomic_write), in the same words:
+    a mistyped folder is a typo to fix, not a folder tree to create."""
+    folder = Path(os.path.abspath(out)).parent
+    if not os.path.lexists(folder):
+        raise NotFoundError(f"cannot write {shown(out)}: the folder {printable(str(folder))} does not exist")
 
 
 if __name__ == "__main__":  # pragma: no cover

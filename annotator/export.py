@@ -26,7 +26,7 @@ from .formats.records import ArticleRecord, ExportBatch
 from .formats.registry import writer_by_name, writer_for_path
 from .models import Annotation, Annotator, Article, Tag
 from .progress import CANCELLED, Progress
-from .queries import annotation_select
+from .queries import Editor, annotation_select
 from .rules import safe_repr
 from .safe_files import atomic_write
 
@@ -94,7 +94,8 @@ def _build_query(conn, tags, article_ids, annotators):
         a.uuid, a.article_id, a.start, a.end, Tag.name, a.note, Annotator.name,
         # Raw stored strings: far faster than building datetime objects per row.
         type_coerce(a.created_at, String), type_coerce(a.updated_at, String),
-    ).order_by(a.article_id, a.start, a.end, a.tag_id, a.annotator_id)  # the unique index: no sort step
+        Editor.name, type_coerce(a.edited_at, String),
+    ).outerjoin(Editor, Editor.id == a.edited_by_id).order_by(a.article_id, a.start, a.end, a.tag_id, a.annotator_id)  # the unique index: no sort step
     if tags:
         query = query.where(a.tag_id.in_(_ids_for(conn, Tag, Tag.name, tags, "tag")))
     if annotators:

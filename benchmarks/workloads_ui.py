@@ -209,19 +209,40 @@ def w3(quick: bool) -> list[Row]:
 
 # -- W1: start the app on the samples -------------------------------------------------------------------------
 
-BASELINE_SCRIPT = r"""
+# (a) the bare minimum that shows a window; the probe (benchmarks/w1_probe.py) ends it once painted.
+BARE_WINDOW_SCRIPT = r"""
 import sys
-from PySide6.QtWidgets import QApplication, QPlainTextEdit
+from PySide6.QtWidgets import QApplication, QWidget
+app = QApplication(sys.argv[:1])
+window = QWidget()
+window.setWindowTitle("Spanner")
+window.resize(1440, 900)
+window.show()
+sys.exit(app.exec())
+"""
+
+# (b) the fixed stack the product's owner chose (PySide6 widgets, SQLAlchemy ORM, qtawesome) painting the three
+# sample texts side by side, grabbed and saved as PNG like `--screenshot`.
+FIXED_STACK_SCRIPT = r"""
+import sys
+import qtawesome  # noqa: F401
+import sqlalchemy.orm  # noqa: F401
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QPlainTextEdit, QWidget
 app = QApplication(sys.argv[:1])
 app.setStyle("Fusion")
-edit = QPlainTextEdit()
-edit.setPlainText(open(sys.argv[1], encoding="utf-8").read())
-edit.resize(1440, 900)
-edit.show()
+window = QWidget()
+row = QHBoxLayout(window)
+for path in sys.argv[1:-1]:
+    edit = QPlainTextEdit()
+    edit.setPlainText(open(path, encoding="utf-8").read())
+    row.addWidget(edit)
+window.resize(1440, 900)
+window.show()
 for _ in range(5):
     app.processEvents()
-sys.exit(0 if edit.grab().save(sys.argv[2]) else 1)
+sys.exit(0 if window.grab().save(sys.argv[-1]) else 1)
 """
+PROBE = corpus.REPO / "benchmarks" / "w1_probe.py"
 
 
 def _isolated_env() -> dict:
@@ -243,6 +264,17 @@ def _process_seconds(command: list[str], env: dict) -> float:
     return elapsed
 
 
+def _medians(commands: dict[str, list[str]], env: dict, runs: int) -> dict[str, list[float]]:
+    """Each command once unmeasured (bytecode caches, first settings), then ``runs`` times, in turn."""
+    for command in commands.values():
+        _process_seconds(command, env)
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            samples[name].append(_process_seconds(command, env))
+    return samples
+
+
 def w1(quick: bool) -> list[Row]:
     if not (corpus.REPO / "main.py").exists():
         return [not_run("W1", "start on the samples", "main.py is missing", "≤ 1.5 × baseline")]
@@ -250,26 +282,32 @@ def w1(quick: bool) -> list[Row]:
         import ui.main_window  # noqa: F401
     except Exception as exc:  # noqa: BLE001
         return [not_run("W1", "start on the samples", f"ui.main_window does not import ({exc})", "≤ 1.5 × baseline")]
-    db = corpus.copy_database(corpus.samples_database(), run_dir() / "w1_samples.db")
-    text_file = run_dir() / "w1_samples.txt"
-    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.SAMPLES_DIR.glob("*.txt"))]
-    text_file.write_text("\n\n".join(texts), encoding="utf-8")
-    script = run_dir() / "w1_baseline.py"
-    script.write_text(BASELINE_SCRIPT, encoding="utf-8")
-    env = _isolated_env()
-    app_cmd = [sys.executable, "main.py", str(db), "--screenshot", str(run_dir() / "w1_app.png"),
-               "--analyst", ANALYST]
-    base_cmd = [sys.executable, str(script), str(text_file), str(run_dir() / "w1_base.png")]
-    # One unmeasured run of each (bytecode caches, first settings), then alternate.
-    _process_seconds(app_cmd, env)
-    _process_seconds(base_cmd, env)
-    app_times, base_times = [], []
-    for _ in range(3 if quick else 5):
-        base_times.append(_process_seconds(base_cmd, env))
-        app_times.append(_process_seconds(app_cmd, env))
-    value, baseline = median(app_times), median(base_times)
-    return [Row("W1", f"`main.py --screenshot` on the samples, whole process (median of {len(app_times)})", value, "s",
-                baseline, "≤ 1.5 × baseline", value <= 1.5 * baseline, samples=app_times)]
+    work = run_dir()
+    db = corpus.copy_database(corpus.samples_database(), work / "w1_samples.db")
+    texts = [str(path) for path in sorted(corpus.SAMPLES_DIR.glob("*.txt"))]
+    for name, script in (("w1_bare.py", BARE_WINDOW_SCRIPT), ("w1_fixed_stack.py", FIXED_STACK_SCRIPT)):
+        (work / name).write_text(script, encoding="utf-8")
+    py, app = sys.executable, ["main.py", str(db), "--analyst", ANALYST]
+    commands = {
+        "app first paint": [py, str(PROBE), *app],
+        "bare window": [py, str(PROBE), str(work / "w1_bare.py")],
+        "app articles": [py, *app, "--screenshot", str(work / "w1_app.png")],
+        "fixed stack": [py, str(work / "w1_fixed_stack.py"), *texts, str(work / "w1_base.png")],
+    }
+    runs = 3 if quick else 7
+    samples = _medians(commands, _isolated_env(), runs)
+    first, bare = median(samples["app first paint"]), median(samples["bare window"])
+    painted, fixed = median(samples["app articles"]), median(samples["fixed stack"])
+    return [
+        Row("W1", f"first painted window: `main.py DB`, process start to first paint (median of {runs}; baseline: a "
+                  "bare PySide6 script showing a window)", first, "s", bare, "≤ 1.5 × baseline", first <= 1.5 * bare,
+            samples=samples["app first paint"],
+            note="the first window painted is main.py's “Opening…” window; the main window follows, see (b)"),
+        Row("W1", f"sample articles painted: `main.py DB --screenshot`, whole process (median of {runs}; baseline: "
+                  "PySide6 widgets + SQLAlchemy ORM + qtawesome imported, the three texts painted in QPlainTextEdits "
+                  "and saved)", painted, "s", fixed, "≤ 1.3 × baseline", painted <= 1.3 * fixed,
+            samples=samples["app articles"]),
+    ]
 
 
 # -- W7: the annotations table with 1,000,000 rows -----------------------------------------------------------

@@ -1,11 +1,54 @@
-"""Shared fixtures. Qt tests run offscreen; every test gets its own database file."""
+"""Shared fixtures. Qt tests run offscreen unless QT_QPA_PLATFORM=xcb asks for a real X server (`.ci/with-xvfb`
+runs tests/e2e that way); the report says which platform ran. Every test gets its own database file."""
 
 from __future__ import annotations
 
 import os
+import socket
+from collections.abc import MutableMapping
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from main import missing_xcb_packages
+
+
+def x_server_answers(display: str) -> bool:
+    """True if an X server accepts connections on ``display`` (":99", ":99.0", "host:1")."""
+    host, _, screen = display.rpartition(":")
+    number = screen.split(".")[0]
+    if not number.isdigit():
+        return False
+    try:
+        if host in ("", "unix"):
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.settimeout(2)
+                sock.connect(f"/tmp/.X11-unix/X{number}")
+        else:
+            socket.create_connection((host, 6000 + int(number)), timeout=2).close()
+    except OSError:
+        return False
+    return True
+
+
+def choose_qt_platform(environ: MutableMapping[str, str]) -> str:
+    """Set QT_QPA_PLATFORM for this run (before any QApplication exists) and say which it is, for the report."""
+    asked = environ.get("QT_QPA_PLATFORM", "")
+    if not asked:
+        environ["QT_QPA_PLATFORM"] = "offscreen"
+        return "offscreen (the default; xcb tests not run: `.ci/run` runs tests/e2e again on xcb under Xvfb)"
+    if asked != "xcb":
+        return f"{asked} (as QT_QPA_PLATFORM asks; xcb tests not run)"
+    display = environ.get("DISPLAY", "")
+    if not display or not x_server_answers(display):
+        problem = f"no X server answers on DISPLAY={display or '(unset)'}"
+    elif missing := missing_xcb_packages(environ):
+        problem = f"the system libraries {', '.join(missing)} are missing"
+    else:
+        return f"xcb on {display} ({environ.get('SPANNER_X_SERVER', 'X server')})"
+    environ["QT_QPA_PLATFORM"] = "offscreen"
+    return f"offscreen (xcb asked for, but {problem}: xcb tests not run)"
+
+
+QT_PLATFORM = choose_qt_platform(os.environ)
 
 import pytest  # noqa: E402
 
@@ -14,6 +57,14 @@ from annotator.db import Database  # noqa: E402
 from annotator.importer import ArticleText, ImportArticles, import_paths  # noqa: E402
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def pytest_report_header(config) -> str:
+    return f"Qt platform: {QT_PLATFORM}"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # also under -q, which hides the header
+    terminalreporter.write_line(f"Qt platform: {QT_PLATFORM}")
 
 
 def pytest_addoption(parser):

@@ -99,6 +99,24 @@ def test_import_of_nothing_usable_fails_and_leaves_no_new_db(tmp_path, capsys):
     assert not Path(f"{path}-wal").exists()
 
 
+@pytest.mark.parametrize("existing", [False, True], ids=["new DB", "existing DB"])
+def test_importing_an_empty_folder_creates_or_changes_nothing(tmp_path, capsys, existing):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    path = tmp_path / "new" / "a.db"
+    if existing:
+        assert run(capsys, "import", path, DATA_DIR)[0] == 0
+    before = path.read_bytes() if existing else None
+    code, out, err = run(capsys, "import", path, empty)
+    outcome = "nothing was changed" if existing else "no database was created"
+    assert_error(code, err, f"nothing to import: no .txt or .md files in {empty}; {outcome}")
+    assert out == ""
+    if existing:
+        assert path.read_bytes() == before
+    else:
+        assert not path.parent.exists(), "not even the folder for DB"
+
+
 def test_import_refuses_a_foreign_sqlite_file(tmp_path, capsys):
     foreign = tmp_path / "other.db"
     sqlite3.connect(foreign).execute("create table x(y)").connection.commit()
@@ -380,6 +398,15 @@ def test_export_into_missing_folder(tagged, tmp_path, capsys):
     assert_error(code, err, "does not exist")
 
 
+def test_share_and_export_refuse_a_missing_folder_in_the_same_words(tagged, tmp_path, capsys):
+    missing = tmp_path / "typo"
+    for command, name in (("export", "out.csv"), ("share", "out.db")):
+        code, out, err = run(capsys, command, tagged, missing / name)
+        assert err == f"error: cannot write {name}: the folder {missing} does not exist\n"
+        assert code == 1 and out == ""
+    assert not missing.exists()
+
+
 # --- merge and share --------------------------------------------------------
 
 
@@ -441,6 +468,21 @@ def test_help_exits_zero(capsys):
     assert code == 0
     for command in ("import", "list", "tag", "export", "merge", "share"):
         assert command in out
+
+
+def test_help_lists_each_command_with_its_summary_and_points_to_the_reference(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # one line per command, whatever the terminal
+    reference = (REPO / "docs" / "CLI.md").read_text(encoding="utf-8")
+    code, out, _ = run(capsys, "--help")
+    listing = out.split("commands:\n")[1].split("\n\n")[0].splitlines()[1:]  # under the COMMAND line
+    summaries = {line.split()[0]: line.split()[1:] for line in listing}
+    assert list(summaries) == ["import", "list", "tag", "export", "merge", "share"]
+    for command, summary in summaries.items():
+        assert len(summary) >= 3, f"{command} has no one-line summary: {out}"
+        assert f"\n## `{command} DB" in reference, f"docs/CLI.md has no section for {command}"
+        code, text, _ = run(capsys, command, "--help")
+        assert code == 0 and f"docs/CLI.md (section `{command}`)" in " ".join(text.split())
+    assert code == 0 and "is docs/CLI.md in Spanner's source folder" in " ".join(out.split())
 
 
 # --- a real process -----------------------------------------------------------

@@ -166,3 +166,17 @@ def test_a_teammate_file_with_a_bad_editor_or_edit_time_is_refused(db, tmp_path,
     with pytest.raises(AnnotatorError) as refused:
         inspect_teammate(db, bob)
     assert str(refused.value).startswith("bob.db: annotation ") and expected in str(refused.value)
+
+
+def test_an_exported_file_names_who_edited_each_annotation(db, bob_edits, add_article, tag_span, tmp_path):
+    from annotator.export import export_csv
+
+    article = add_article("Officials denied it. Witnesses disagreed.\n")
+    edited = tag_span(article, 0, 9, "allegation", annotator="alice")
+    tag_span(article, 21, 30, "evidence", annotator="alice")
+    bob_edits.run(UpdateAnnotation(edited, note="checked"))
+    out = tmp_path / "out.csv"
+    export_csv(db, out)
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"), newline="")))
+    assert [(row["text"], row["edited_by"]) for row in rows] == [("Officials", "bob"), ("Witnesses", "")]
+    assert rows[0]["edited_at"].endswith("Z") and rows[1]["edited_at"] == ""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ui.controller import AppController
 from ui.main_window import MainWindow
@@ -19,6 +21,16 @@ class Messages:
     def record(self, box: QMessageBox) -> int:
         self.shown.append(f"{box.windowTitle()}: {box.text()} {box.informativeText()}")
         return QMessageBox.StandardButton.Ok
+
+
+@pytest.fixture
+def xcb(qapp) -> str:
+    """For a test that means something only on a real X server (keys the platform binds, focus, the window manager):
+    skipped on offscreen. `.ci/with-xvfb` runs tests/e2e on xcb; returns the DISPLAY it runs on."""
+    platform = qapp.platformName()
+    if platform != "xcb":
+        pytest.skip(f"needs Qt's xcb platform (`.ci/with-xvfb`); this run is on {platform}")
+    return os.environ.get("DISPLAY", "")
 
 
 @pytest.fixture
@@ -41,6 +53,8 @@ def open_window(qtbot, tmp_path, messages):
         window.show()
         qtbot.waitExposed(window)
         window.activateWindow()
+        if QApplication.platformName() == "xcb":  # a real window manager activates it a moment later
+            qtbot.waitUntil(window.isActiveWindow, timeout=5000)  # keys reach shortcuts only in the active window
         return window
 
     return open_
