@@ -127,3 +127,20 @@ def temp_folder(tmp_path, monkeypatch) -> Path:
     folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def own_qt_settings(tmp_path_factory):
+    """Each test that uses Qt gets its own empty user settings: the remembered folders, dark mode or window
+    state of one test (or of the developer's own desktop) never leak into another."""
+    import sys
+
+    qt_core = sys.modules.get("PySide6.QtCore")
+    if qt_core is None:
+        yield
+        return
+    folder = str(tmp_path_factory.mktemp("settings"))
+    settings = qt_core.QSettings
+    for format_ in (settings.Format.NativeFormat, settings.Format.IniFormat):
+        settings.setPath(format_, settings.Scope.UserScope, folder)
+    yield

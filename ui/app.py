@@ -41,18 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
-    app.setStyle("Fusion")
-    from .theme import apply_theme
-
-    apply_theme(app, dark=args.dark)
-    from PySide6.QtGui import QIcon
-
-    from .resources import resource, stylesheet
-
-    app.setStyleSheet(stylesheet(dark=args.dark))
-    icon_file = resource("icons/spanner.svg")
-    if icon_file is not None:
-        app.setWindowIcon(QIcon(str(icon_file)))
+    # A screenshot is reproducible: only --dark makes it dark, never the analyst's remembered choice.
+    style_app(app, dark=args.dark or (not args.screenshot and remembered_dark()))
     from .dialogs.errors import install_excepthook
 
     install_excepthook(Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)))
@@ -65,6 +55,28 @@ def main(argv: list[str] | None = None) -> int:
         return save_screenshot(app, window, Path(args.screenshot), args.size)
     window.show()
     return app.exec()
+
+
+def style_app(app, dark: bool) -> None:
+    """Fusion, the light or dark look, and the app's own icon on every window (title bars, the task bar)."""
+    from PySide6.QtGui import QIcon
+
+    from .resources import app_icon
+    from .theme import apply_theme
+
+    app.setStyle("Fusion")
+    apply_theme(app, dark=dark)
+    icon_file = app_icon()
+    if icon_file is not None:
+        app.setWindowIcon(QIcon(str(icon_file)))
+
+
+def remembered_dark() -> bool:
+    from PySide6.QtCore import QSettings
+
+    from .theme import remembered_dark as remembered
+
+    return remembered(QSettings())
 
 
 def build_window(args: argparse.Namespace):

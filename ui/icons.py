@@ -6,8 +6,8 @@ Views ask for ``icon("export")``, never for a font glyph, so the look can change
 from __future__ import annotations
 
 import qtawesome as qta
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 
 ICONS: dict[str, str] = {
     "import": "mdi6.file-import-outline",
@@ -41,6 +41,7 @@ ICONS: dict[str, str] = {
     "help": "mdi6.help-circle-outline",
     "shortcuts": "mdi6.keyboard-outline",
     "open_folder": "mdi6.folder-open-outline",
+    "edit_details": "mdi6.pencil-outline",
 }
 
 # The four built-in tags get glyphs that say what they are; other tags get a plain tag.
@@ -59,12 +60,41 @@ def _text_color() -> QColor:
     return QGuiApplication.palette().color(QPalette.ColorRole.WindowText)
 
 
-def icon(name: str) -> QIcon:
-    """The icon for a semantic name, drawn in the palette's text colour (works in dark mode)."""
+_glyph_icons: dict[tuple[str, int], QIcon] = {}
+
+
+def _glyph_icon(glyph: str) -> QIcon:
+    """The qtawesome icon of ``glyph`` in the palette's text colour as it is now (cached per colour)."""
     text = _text_color()
-    disabled = QColor(text)
-    disabled.setAlpha(90)
-    return qta.icon(ICONS[name], color=text, color_disabled=disabled)
+    key = (glyph, text.rgba())
+    found = _glyph_icons.get(key)
+    if found is None:
+        disabled = QColor(text)
+        disabled.setAlpha(90)
+        found = _glyph_icons[key] = qta.icon(glyph, color=text, color_disabled=disabled)
+    return found
+
+
+class _PaletteIconEngine(QIconEngine):
+    """Draws a glyph in the palette's text colour at the moment it is drawn: icons follow a switch to dark mode."""
+
+    def __init__(self, glyph: str):
+        super().__init__()
+        self._glyph = glyph
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        _glyph_icon(self._glyph).paint(painter, rect, Qt.AlignmentFlag.AlignCenter, mode, state)
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return _glyph_icon(self._glyph).pixmap(size, mode, state)
+
+    def clone(self) -> QIconEngine:
+        return _PaletteIconEngine(self._glyph)
+
+
+def icon(name: str) -> QIcon:
+    """The icon for a semantic name, drawn in the palette's text colour (light or dark, as it is when drawn)."""
+    return QIcon(_PaletteIconEngine(ICONS[name]))
 
 
 def tag_icon(tag_name: str, color: str) -> QIcon:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 SHARE = Path("share") / "spanner"
+APP_ICON = "icons/spanner.svg"
 
 
 def _roots() -> Iterator[Path]:
@@ -46,12 +47,21 @@ def resource(relative: str) -> Path | None:
     return folder / relative if folder is not None else None
 
 
+def app_icon() -> Path | None:
+    """The app's own icon (window title bars, the task bar), or None if this install lacks it."""
+    return resource(APP_ICON)
+
+
 def stylesheet(dark: bool = False) -> str:
-    """The application stylesheet (``styles/app.qss``, plus ``styles/dark.qss`` with the dark palette)."""
+    """The application stylesheet (``styles/app.qss``, plus ``styles/dark.qss`` with the dark palette).
+
+    ``@icons@`` in a sheet becomes the folder of the icons it draws (Qt reads ``url(...)`` as a file path)."""
     parts = ["styles/app.qss"] + (["styles/dark.qss"] if dark else [])
     sheets = []
     for part in parts:
         path = resource(part)
         if path is not None:
             sheets.append(path.read_text(encoding="utf-8"))
-    return "\n".join(sheets)
+    icons = resource(APP_ICON)
+    sheet = "\n".join(sheets)
+    return sheet.replace("@icons@", icons.parent.as_posix()) if icons is not None else sheet

@@ -8,16 +8,18 @@ and redo. The desktop app wraps these in ``QUndoCommand``s.
 
 - ``base``: Changes, Command, Composite, and the one place that opens the transaction (``run_command``)
 - ``annotations``: add, delete and update annotations; ``tags``: add and update tags
+- ``articles``: edit an article's details, delete an article with its annotations
 - ``rows``: what they read and write row by row (article texts, new UUIDs, the bulk insert)
 """
 
 from .annotations import AddAnnotations, AddResult, AnnotationSpec, DeleteAnnotations, UpdateAnnotation
+from .articles import DeleteArticle, UpdateArticle
 from .base import NOTHING, Changes, Command, Composite, after_commit, chunks, run_command
 from .rows import article_text, check_span
 from .tags import AddTag, UpdateTag
 
 __all__ = [
     "NOTHING", "AddAnnotations", "AddResult", "AddTag", "AnnotationSpec", "Changes", "Command", "Composite",
-    "DeleteAnnotations", "UpdateAnnotation", "UpdateTag", "after_commit", "article_text", "check_span", "chunks",
-    "run_command",
+    "DeleteAnnotations", "DeleteArticle", "UpdateAnnotation", "UpdateArticle", "UpdateTag", "after_commit",
+    "article_text", "check_span", "chunks", "run_command",
 ]

@@ -109,7 +109,7 @@ def test_the_text_reader_decodes_and_titles_by_the_first_visible_line():
 
 
 def test_the_text_reader_titles_a_file_of_no_words_by_its_name():
-    assert text_reader.read(source(b"### \n#\n", "/in/caf\\xe9 story.txt")[0]).title == "caf\\xe9 story"
+    assert text_reader.read(source(b"### \n#\n", "/in/caf\\xe9 story.txt")[0]).title == "Caf\\xe9 story"
 
 
 def test_a_reader_says_why_it_refuses_a_file():

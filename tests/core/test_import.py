@@ -245,3 +245,32 @@ def test_an_import_of_texts_already_there_changes_nothing(db):
     again = ImportArticles(texts)
     again.do(db)
     assert again.changed_nothing and len(again.report.duplicates) == 3 and again.report.added == []
+
+
+# -- guessed titles: a headline, never the first 200 characters of the text --------------------------
+
+
+def test_a_short_first_line_is_the_title(db, tmp_path):
+    folder = tmp_path / "headlines"
+    write(folder / "a.txt", "Syrian Crematorium at Prison Hides Mass Murder, U.S. Says\n\n(Bloomberg) -- Syria has built.")
+    write(folder / "b.md", "## Prison crematorium ##\nThe State Department said.")
+    write(folder / "c.txt", "Syria denies the claims\nBy a staff writer\nDamascus said on Tuesday.")
+    write(folder / "d.txt", "Officials said the prison held thousands.\n")  # one sentence standing alone
+    import_paths(db, [folder])
+    assert [a["title"] for a in stored(db)] == [
+        "Syrian Crematorium at Prison Hides Mass Murder, U.S. Says", "Prison crematorium", "Syria denies the claims",
+        "Officials said the prison held thousands.",
+    ]
+
+
+def test_a_paragraph_first_line_gives_the_file_name_as_words(db, tmp_path):
+    folder = tmp_path / "bodies"
+    long_line = ("The Syrian government categorically denied on Tuesday US accusations that mass killings are "
+                 "happening at a prison north of Damascus.")
+    write(folder / "syria-denies_us-accusations.txt", long_line + "\n\nThe allegations are lies, it said.")
+    write(folder / "wrapped.txt", "The ministry said on Tuesday.\nIt called the allegations lies.")
+    write(folder / "Wire Copy.2017.txt", "It said that the prison, which holds thousands,\nwas not a crematorium.")
+    import_paths(db, [folder])
+    titles = sorted(a["title"] for a in stored(db))
+    assert titles == ["Syria denies us accusations", "Wire Copy 2017", "Wrapped"]
+    assert all(len(title) <= 120 and not long_line.startswith(title) for title in titles)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox, QProgressDialog, QWidget
 
 from annotator import queries
@@ -17,7 +17,17 @@ from annotator.db import Database
 from annotator.importer import import_paths
 from tests.conftest import DATA_DIR
 from ui.controller import AppController
-from ui.dialogs import analyst_dialog, errors, export_dialog, import_dialog, merge_dialog, progress, tag_manager
+from ui.dialogs import (
+    analyst_dialog,
+    article_dialog,
+    errors,
+    export_dialog,
+    folders,
+    import_dialog,
+    merge_dialog,
+    progress,
+    tag_manager,
+)
 
 SHOTS = Path("/tmp")
 
@@ -56,6 +66,14 @@ class Boxes:
 
     def all_text(self) -> str:
         return "\n".join(f"{b['title']}\n{b['text']}\n{b['info']}" for b in self.shown)
+
+
+@pytest.fixture(autouse=True)
+def remembered_folders(monkeypatch, tmp_path) -> Path:
+    """The folders the dialogs remember go to this test's own settings file, never the user's."""
+    path = tmp_path / "folders.ini"
+    monkeypatch.setattr(folders, "_settings", lambda: QSettings(str(path), QSettings.Format.IniFormat))
+    return path
 
 
 @pytest.fixture
@@ -312,8 +330,29 @@ def test_the_import_summary_names_the_readers_suffixes(qapp):
     box = import_dialog.build_import_summary(None, ImportReport(), ["/x/folder"])
     assert box.informativeText() == "No .txt or .md files were found in folder."
     box = import_dialog.build_import_summary(None, ImportReport(problems=[ImportProblem("/x/a.pdf", "not a .txt or .md file")]))
-    assert box.informativeText().endswith(
-        "\nOnly plain-text (.txt) and Markdown (.md) files can be imported; save other documents as text first.")
+    assert box.text() == "a.pdf was not imported: not a .txt or .md file."
+    assert box.informativeText() == (
+        "Only plain-text (.txt) and Markdown (.md) files can be imported; save other documents as text first.")
+
+
+def test_an_empty_file_is_one_sentence_without_the_file_types_hint(empty_controller, boxes, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    report = import_dialog.import_articles(None, empty_controller, [str(empty)])
+    assert report.added == []
+    assert boxes.last["text"] == "empty.txt was not imported: the file is empty."
+    assert boxes.last["info"] == ""  # no "only .txt and .md files" hint: it was a .txt file
+    assert counts(empty_controller) == (0, 0)
+
+
+def test_the_file_types_hint_comes_only_with_a_file_of_another_kind(qapp):
+    from annotator.importer import ImportProblem, ImportReport
+
+    unreadable = [ImportProblem("/x/a.txt", "the file is empty"), ImportProblem("/x/articles.json", "cannot be used")]
+    box = import_dialog.build_import_summary(None, ImportReport(added=[(1, "A")], problems=unreadable))
+    assert "Only plain-text" not in box.informativeText()
+    box = import_dialog.build_import_summary(None, ImportReport(problems=[*unreadable, ImportProblem("/x/b.docx", "x")]))
+    assert box.informativeText().endswith("save other documents as text first.")
 
 
 def test_export_done_message_render(qapp, tmp_path):
@@ -663,3 +702,94 @@ def test_tag_manager_colour_button_opens_the_colour_picker(controller, qtbot, mo
     dialog.color_button.click()
     assert asked == ["#0072b2"]
     assert tag_rows(controller)[1][1] == "#123456"
+
+
+# -- Enter exports; dialogs remember their folders ---------------------------------------------------
+
+
+def test_enter_in_the_path_field_exports_and_browse_is_never_the_default(tagged, monkeypatch, tmp_path, qtbot):
+    browsed = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: browsed.append(a) or ("", "")))
+    dialog = export_dialog.ExportDialog(tagged, default_path=tmp_path / "out.csv")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.path_edit.setFocus()
+    with qtbot.waitSignal(dialog.finished) as finished:
+        qtbot.keyClick(dialog.path_edit, Qt.Key.Key_Return)
+    assert finished.args == [QDialog.DialogCode.Accepted.value] and browsed == []
+    assert dialog.output_path() == tmp_path / "out.csv"
+    from PySide6.QtWidgets import QPushButton
+
+    defaults = [button.text() for button in dialog.findChildren(QPushButton) if button.isDefault() or button.autoDefault()]
+    assert "&Browse…" not in defaults
+
+
+def test_each_file_dialog_starts_where_it_was_last_used(tagged, monkeypatch, tmp_path, qapp):
+    articles, exports, mates, shares = (tmp_path / name for name in ("articles", "exports", "mates", "shares"))
+    for folder in (articles, exports, mates, shares):
+        folder.mkdir()
+    asked: dict[str, list[str]] = {}
+
+    def answer(kind: str, value):
+        return staticmethod(lambda parent, caption, start, *rest: asked.setdefault(kind, []).append(start) or value)
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", answer("import", ([str(articles / "a.txt")], "")))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", answer("teammate", (str(mates / "bob.db"), "")))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", answer("share", (str(shares / "mine.annotations"), "")))
+    monkeypatch.setattr(merge_dialog, "run_with_progress", lambda *a, **k: progress.CANCELLED)  # nothing written
+    home = str(Path.home())
+    for _ in range(2):
+        import_dialog.choose_import_paths(None)
+        merge_dialog.choose_teammate_file(None)
+        merge_dialog.share_my_database(None, tagged)
+    assert asked["import"] == [home, str(articles)]
+    assert asked["teammate"] == [home, str(mates)]
+    assert asked["share"][0].startswith(home) and asked["share"][1].startswith(str(shares))
+
+    assert export_dialog.ExportDialog(tagged).output_path().parent == Path.home()
+    dialog = export_dialog.ExportDialog(tagged)
+    dialog.path_edit.setText(str(exports / "report.csv"))
+    dialog.accept()
+    assert export_dialog.ExportDialog(tagged).output_path() == exports / "annotations.csv"
+    exports.rmdir()  # a folder that has gone since: back to the home folder
+    assert export_dialog.ExportDialog(tagged).output_path().parent == Path.home()
+
+
+# -- an article's details ---------------------------------------------------------------------------
+
+
+def test_article_details_are_edited_and_undone(controller, monkeypatch, qapp):
+    def fill(dialog):
+        assert dialog.edits["title"].text().startswith("Syrian Crematorium at Prison")
+        assert dialog.edits["published"].text() == "2017-05-16" and dialog.edits["url"].text() == ""
+        dialog.edits["title"].setText("  Crematorium hides mass murder, U.S. says ")
+        dialog.edits["url"].setText("https://www.bloomberg.com/a")
+        dialog.accept()
+        return dialog.result()
+
+    monkeypatch.setattr(article_dialog.ArticleDetailsDialog, "exec", fill)
+    assert article_dialog.edit_article_details(None, controller, 2)
+    article = controller.workspace.article(2)
+    assert (article.title, article.url) == ("Crematorium hides mass murder, U.S. says", "https://www.bloomberg.com/a")
+    assert controller.undo_stack.undoText() == "Edit article details"
+    controller.undo_stack.undo()
+    assert controller.workspace.article(2).title == "Syrian Crematorium at Prison Hides Mass Murder, U.S. Says"
+
+
+def test_a_refused_detail_is_named_inline_and_the_dialog_stays(controller, qtbot):
+    dialog = article_dialog.ArticleDetailsDialog(controller.workspace.article(1))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.edits["published"].setText("16 May 2017")
+    dialog.accept()
+    assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted
+    assert dialog.problem.isVisible()
+    assert dialog.problem.text() == "The publication date '16 May 2017' is not a date written as YYYY-MM-DD."
+    assert dialog.edits["published"].selectedText() == "16 May 2017"  # chosen, to be typed over
+    dialog.edits["published"].setText("2017-05-16")
+    assert not dialog.problem.isVisible()
+    dialog.edits["title"].setText("   ")
+    dialog.accept()
+    assert dialog.problem.text() == "The title is blank."
+    shoot(dialog, "article_details_problem")

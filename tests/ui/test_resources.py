@@ -25,6 +25,22 @@ def test_a_checkout_finds_the_samples_icon_and_stylesheets():
     assert 'QLabel[role="problem"]' in light and len(dark) > len(light)
 
 
+def test_the_dark_sheet_draws_ticks_from_files_that_exist():
+    import re
+
+    urls = re.findall(r'url\("([^"]+)"\)', resources.stylesheet(dark=True))
+    assert urls and all(Path(url).is_file() for url in urls)
+    assert "@icons@" not in resources.stylesheet(dark=True)
+    assert "QCheckBox::indicator" in resources.stylesheet(dark=True) and "url(" not in resources.stylesheet()
+
+
+def test_the_app_icon_is_the_spanner(qapp):
+    from PySide6.QtGui import QIcon
+
+    assert resources.app_icon() == REPO / "resources" / "icons" / "spanner.svg"
+    assert not QIcon(str(resources.app_icon())).pixmap(32, 32).isNull()
+
+
 def test_a_folder_without_the_marker_is_never_taken(tmp_path, monkeypatch):
     (tmp_path / "data").mkdir()  # some other program's data folder
     monkeypatch.setattr(resources, "_roots", lambda: iter([tmp_path]))
@@ -64,7 +80,8 @@ def test_setup_cfg_installs_what_a_regular_install_looks_for(tmp_path, monkeypat
     assert samples == prefix / "share" / "spanner" / "data"
     assert sorted(p.name for p in samples.glob("*.txt")) == sorted(p.name for p in (REPO / "data").glob("*.txt"))
     assert installed.resource("icons/spanner.svg").is_file()
-    assert installed.stylesheet(dark=True) == resources.stylesheet(dark=True)
+    here, there = (REPO / "resources" / "icons").as_posix(), installed.resource("icons/spanner.svg").parent.as_posix()
+    assert installed.stylesheet(dark=True) == resources.stylesheet(dark=True).replace(here, there)
 
 
 @pytest.mark.slow

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from annotator.errors import AnnotatorError
 from annotator.formats.registry import DEFAULT_WRITER, WRITERS, writers
 
+from . import folders
 from .errors import show_error, widen
 from .progress import CANCELLED, run_with_progress
 
@@ -37,7 +38,8 @@ TITLE_CHARS = 70
 
 
 def default_export_path() -> Path:
-    return Path.home() / f"annotations{WRITERS[DEFAULT_WRITER].suffix}"
+    """``annotations.csv`` in the folder the last export went to (at first, the home folder)."""
+    return folders.last_folder("export") / f"annotations{WRITERS[DEFAULT_WRITER].suffix}"
 
 
 class ExportDialog(QDialog):
@@ -93,6 +95,7 @@ class ExportDialog(QDialog):
         self.path_edit = QLineEdit(str(default_path or default_export_path()))
         self.path_edit.textChanged.connect(self._update_ok)
         browse = QPushButton("&Browse…")
+        browse.setAutoDefault(False)  # Enter in the path field exports: only Export is ever the default button
         browse.clicked.connect(self._browse)
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(browse)
@@ -116,10 +119,10 @@ class ExportDialog(QDialog):
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.export_button.setDefault(True)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        self.export_button.setDefault(True)  # only once it is inside the dialog does the dialog take it as default
         self._update_ok()
 
     def _update_ok(self) -> None:
@@ -169,6 +172,7 @@ class ExportDialog(QDialog):
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
+        folders.remember("export", path)
         super().accept()
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from annotator.formats.registry import describe_reader_suffixes, describe_readers, reader_suffixes
-from annotator.importer import ImportArticles, ImportReport, read_articles
+from annotator.importer import MANIFEST_NAME, ImportArticles, ImportProblem, ImportReport, read_articles
 
+from . import folders
 from .errors import widen
 from .progress import CANCELLED, run_with_progress
 
@@ -17,21 +19,21 @@ ARTICLE_FILTER = f"Articles ({' '.join('*' + suffix for suffix in reader_suffixe
 MAX_LISTED = 12
 
 
-def _start_dir() -> str:
-    return str(Path.home())
-
-
 def choose_import_paths(parent: QWidget | None, folder: bool = False) -> list[str]:
     """Ask for article files (any suffix a reader takes, several at once), or with ``folder=True`` for one folder."""
     if folder:
         return choose_import_folder(parent)
-    paths, _ = QFileDialog.getOpenFileNames(parent, "Import articles", _start_dir(), ARTICLE_FILTER)
+    paths, _ = QFileDialog.getOpenFileNames(parent, "Import articles", str(folders.last_folder("import")), ARTICLE_FILTER)
+    if paths:
+        folders.remember("import", paths[0])
     return [str(p) for p in paths]
 
 
 def choose_import_folder(parent: QWidget | None) -> list[str]:
     """Ask for a folder; every article file in it (and its subfolders) will be imported."""
-    folder = QFileDialog.getExistingDirectory(parent, "Import a folder of articles", _start_dir())
+    folder = QFileDialog.getExistingDirectory(parent, "Import a folder of articles", str(folders.last_folder("import")))
+    if folder:
+        folders.remember("import", folder)  # the next choice starts beside it
     return [folder] if folder else []
 
 
@@ -74,6 +76,13 @@ def build_import_summary(parent: QWidget | None, report: ImportReport, paths: li
     box = QMessageBox(parent)
     box.setWindowTitle("Import finished")
     box.setIcon(QMessageBox.Icon.Warning if report.problems else QMessageBox.Icon.Information)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # file names are never markup
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.setEscapeButton(QMessageBox.StandardButton.Ok)
+    if len(report.problems) == 1 and not report.added and not report.duplicates:
+        box.setText(_one_problem(report.problems[0]))  # one file refused: one sentence says why
+        _add_hint(box, report)
+        return widen(box, 500)
     box.setText(summary_line(report))
     lines: list[str] = []
     if report.problems:
@@ -88,13 +97,29 @@ def build_import_summary(parent: QWidget | None, report: ImportReport, paths: li
     shown = lines[:MAX_LISTED]
     if len(lines) > MAX_LISTED:
         shown.append(f"  … and {len(lines) - MAX_LISTED} more (see Show Details)")
-    if report.problems:
-        shown.append(f"\nOnly {describe_readers()} files can be imported; save other documents as text first.")
     box.setInformativeText("\n".join(shown))
+    _add_hint(box, report)
     if len(lines) > MAX_LISTED or report.problems:
         full = [f"{p.path}: {p.reason}" for p in report.problems]
         full += [f"{d}: already in the library" for d in report.duplicates]
         box.setDetailedText("\n".join(full))
-    box.setStandardButtons(QMessageBox.StandardButton.Ok)
-    box.setEscapeButton(QMessageBox.StandardButton.Ok)
     return widen(box, 500)
+
+
+def _other_kind(path: Path, suffixes: set[str]) -> bool:
+    return bool(path.suffix) and path.suffix.lower() not in suffixes and path.name != MANIFEST_NAME
+
+
+def _one_problem(problem: ImportProblem) -> str:
+    """'empty.txt was not imported: the file is empty.'"""
+    reason = problem.reason.rstrip()
+    return f"{Path(problem.path).name} was not imported: {reason}{'' if reason.endswith(('.', '!', '?')) else '.'}"
+
+
+def _add_hint(box: QMessageBox, report: ImportReport) -> None:
+    """What kinds of file can be imported, only when a file of another kind was refused (not for an empty or
+    unreadable article, a folder, or a folder's manifest)."""
+    suffixes = {suffix.lower() for suffix in reader_suffixes()}
+    if any(_other_kind(Path(problem.path), suffixes) for problem in report.problems):
+        hint = f"Only {describe_readers()} files can be imported; save other documents as text first."
+        box.setInformativeText("\n\n".join(part for part in (box.informativeText(), hint) if part))

@@ -27,6 +27,7 @@ class LibraryModel(QAbstractTableModel):
         self.controller = controller
         self._articles: list[ArticleSummary] = []
         self._shown: set[int] = set()
+        self._vanished: set[int] = set()  # shown articles that went (a delete): shown again if they come back (undo)
         controller.articlesChanged.connect(self.reload)
         controller.annotationsChanged.connect(self._on_annotations_changed)
         controller.tagsChanged.connect(self.reload)
@@ -38,8 +39,10 @@ class LibraryModel(QAbstractTableModel):
         self._articles = articles
         self.endResetModel()
         existing = {article.id for article in articles}
-        if self._shown - existing:
-            self._shown &= existing
+        gone, back = self._shown - existing, self._vanished & existing
+        if gone or back:
+            self._vanished = (self._vanished - back) | gone
+            self._shown = (self._shown & existing) | back
             self.shownChanged.emit(self.shown_ids())
 
     def _on_annotations_changed(self, _article_ids) -> None:
@@ -77,6 +80,11 @@ class LibraryModel(QAbstractTableModel):
 
     def article(self, row: int) -> ArticleSummary | None:
         return self._articles[row] if 0 <= row < len(self._articles) else None
+
+    def articles_by_id(self, ids: list[int]) -> list[ArticleSummary]:
+        """The listed articles among ``ids``, in library order."""
+        wanted = set(ids)
+        return [article for article in self._articles if article.id in wanted]
 
     # -- Qt model API --------------------------------------------------------------------------
 
