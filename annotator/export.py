@@ -95,7 +95,8 @@ def _build_query(conn, tags, article_ids, annotators):
         # Raw stored strings: far faster than building datetime objects per row.
         type_coerce(a.created_at, String), type_coerce(a.updated_at, String),
         Editor.name, type_coerce(a.edited_at, String),
-    ).outerjoin(Editor, Editor.id == a.edited_by_id).order_by(a.article_id, a.start, a.end, a.tag_id, a.annotator_id)  # the unique index: no sort step
+    ).outerjoin(Editor, Editor.id == a.edited_by_id)
+    query = query.order_by(a.article_id, a.start, a.end, a.tag_id, a.annotator_id)  # the unique index: no sort step
     if tags:
         query = query.where(a.tag_id.in_(_ids_for(conn, Tag, Tag.name, tags, "tag")))
     if annotators:

@@ -8,6 +8,7 @@ Offsets are code points; SQLite's ``substr`` counts code points too.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,10 +30,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from . import search
 from .models import Annotation, Annotator, Article, Tag
 from .queries import annotation_select
 
-SORT_KEYS = ("tag", "text", "note", "annotator", "article", "created")
+SORT_KEYS = ("tag", "text", "note", "annotator", "article", "position", "created")
 SNIPPET_CHARS = 200
 NEWLINE_MARK = "⏎"
 
@@ -42,7 +44,7 @@ class TableFilter:
     tags: list[str] | None = None
     annotators: list[str] | None = None
     article_ids: list[int] | None = None
-    text: str | None = None  # matched (case-insensitively for ASCII) against the span's text and the note
+    text: str | None = None  # found (as Find does: any normalisation, any case) in the span's text or the note
 
     def is_empty(self) -> bool:
         return not (self.tags or self.annotators or self.article_ids or (self.text or "").strip())
@@ -74,9 +76,10 @@ def _escape_like(text: str) -> str:
 
 # Sort keys whose unfiltered order an index gives directly (EXPLAIN QUERY PLAN shows no temp B-tree),
 # so a page of ids is one LIMIT/OFFSET query and the table never needs the whole id list:
-# None walks the rowid, "created" ix_annotations_created, "tag"/"annotator" the (few) tags/annotators
-# by name and then ix_annotations_tag/ix_annotations_annotator, whose entries are in id order per value.
-PAGED_SORT_KEYS = frozenset({None, "created", "tag", "annotator"})
+# None walks the rowid, "created" ix_annotations_created, "position" (reading order: article, start)
+# ix_annotations_article_span, "tag"/"annotator" the (few) tags/annotators by name and then
+# ix_annotations_tag/ix_annotations_annotator, whose entries are in id order per value.
+PAGED_SORT_KEYS = frozenset({None, "created", "position", "tag", "annotator"})
 
 
 def is_paged(filt: TableFilter | None, sort_key: str | None) -> bool:
@@ -98,6 +101,8 @@ def _sort_keys(sort_key: str | None) -> tuple[list, list[str]]:
         return [Annotator.name, Annotation.id], ["annotator"]
     if sort_key == "article":
         return [Article.title, Annotation.article_id, Annotation.start, Annotation.id], ["article"]
+    if sort_key == "position":
+        return [Annotation.article_id, Annotation.start, Annotation.id], []
     if sort_key == "created":
         return [Annotation.created_at, Annotation.id], []
     return [Annotation.id], []
@@ -208,8 +213,8 @@ def _insert_rows(session: Session, table: Table, rows: list[tuple]) -> None:
         cursor.close()
 
 
-# Occurrences of the filter text, one row per occurrence p of each article: an annotation whose
-# start lies in (previous occurrence, p] contains an occurrence exactly when its end >= p + len(needle).
+# Occurrences of the filter text, one row per occurrence [p, e) of each article: an annotation whose
+# start lies in (previous occurrence's start, p] contains an occurrence exactly when its end >= e.
 # This lets the text filter work with integer comparisons and the (article_id, start, ...) indexes
 # instead of cutting every span out of its article (which costs time proportional to the offset).
 _temp_metadata = MetaData()
@@ -225,11 +230,12 @@ _needle_hits = Table(
 _ASCII_LOWER = {code: code + 32 for code in range(ord("A"), ord("Z") + 1)}
 
 
-def _occurrences(data: bytes, folded_needle: bytes) -> list[int]:
-    """Code-point offsets of every (overlapping) occurrence of the needle in UTF-8 ``data``, ASCII letters folded.
+def _occurrences(data: bytes, folded_needle: bytes) -> list[tuple[int, int]]:
+    """Code-point spans of every (overlapping) occurrence of an ASCII needle in UTF-8 ``data``, ASCII letters folded.
 
-    ``bytes.lower`` folds exactly the ASCII letters (bytes of multi-byte characters are all >= 0x80),
-    and a UTF-8 needle can only match at a character boundary.
+    ``bytes.lower`` folds exactly the ASCII letters (bytes of multi-byte characters are all >= 0x80), and a UTF-8
+    needle can only match at a character boundary. An occurrence followed by a combining mark (the "e" of "e" + U+0301)
+    is not one, as in Find: matching is the same whatever the text's normalisation.
     """
     data = data.lower()
     position = data.find(folded_needle)
@@ -238,15 +244,39 @@ def _occurrences(data: bytes, folded_needle: bytes) -> list[int]:
     found = []
     ascii_only = data.isascii()
     done_bytes = done_chars = 0
+    size = len(folded_needle)
     while position != -1:
         if ascii_only:
-            found.append(position)
-        else:
+            found.append((position, position + size))
+        elif not _extended(data, position + size):
             done_chars += len(data[done_bytes:position].decode("utf-8", "surrogatepass"))
             done_bytes = position
-            found.append(done_chars)
+            found.append((done_chars, done_chars + size))
         position = data.find(folded_needle, position + 1)
     return found
+
+
+def _extended(data: bytes, at: int) -> bool:
+    """Whether the character at byte ``at`` of UTF-8 ``data`` joins the one before it (a combining mark)."""
+    return at < len(data) and data[at] >= 0x80 and search.is_extender(data[at:at + 4].decode("utf-8", "ignore")[:1])
+
+
+def _skeleton_pattern(needle: str) -> str | None:
+    """A LIKE pattern every text holding ``needle`` matches (``search.skeleton``), or None if it would match any.
+
+    The one-letter lookalikes (ſ for s, the Kelvin sign for k) are not looked for: they would cost a scan of every
+    text for almost any needle, for characters real articles do not hold; Find still finds them.
+    """
+    parts = {search.LITERAL: None, search.ONE: None, search.ANY: "%"}
+    pattern = "".join(parts[kind] or _escape_like(character) for kind, character in search.skeleton(needle))
+    pattern = re.sub("%+", "%", f"%{pattern}%")
+    return None if not pattern.strip("%") else pattern
+
+
+def _lookalikes(folded_needle: str) -> list[bytes]:
+    """The characters beyond ASCII an ASCII needle may match in a text, as UTF-8: ß for "ss", ﬁ for "fi"."""
+    found = search.ascii_lookalikes(folded_needle)
+    return [character.encode("utf-8") for character in found if len(search.fold(character)) > 1]
 
 
 def _contains(column, pattern: str, sqlite: bool):
@@ -254,27 +284,45 @@ def _contains(column, pattern: str, sqlite: bool):
     return column.like(pattern, escape="\\") if sqlite else column.ilike(pattern, escape="\\")
 
 
+def _span_hits(session: Session, needle: str, sqlite: bool) -> list[tuple[int, int, int, int]]:
+    """(article id, occurrence start, lowest start of a span holding it, occurrence end), one per occurrence.
+
+    LIKE narrows the articles to those that can hold the needle. A plain ASCII needle is then found in the UTF-8
+    bytes, except in the articles holding a character that folds into part of it (ß for "ss"): those,
+    and the articles for any other needle, are folded in Python (``search.occurrences``, exact whatever the
+    normalisation and case).
+    """
+    # The longest span (ix_annotations_length answers at once): a span containing the occurrence
+    # at p starts at or after its end minus longest, so only those index entries are read.
+    longest = session.scalar(select(func.max(Annotation.end - Annotation.start))) or 0
+    if not longest:
+        return []
+    plain = needle.isascii()
+    folded = needle.translate(_ASCII_LOWER)
+    lookalikes = _lookalikes(folded) if plain else []
+    # SQLite hands the text over as its UTF-8 bytes when cast to BLOB: no decoding and encoding again.
+    query = select(Article.id, cast(Article.text, LargeBinary) if sqlite else Article.text)
+    pattern = _skeleton_pattern(needle)
+    if pattern is not None:
+        query = query.where(_contains(Article.text, pattern, sqlite))
+    hits: list[tuple[int, int, int, int]] = []
+    for article_id, value in session.execute(query):
+        data = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else bytes(value)
+        if plain and not any(character in data for character in lookalikes):
+            spans = _occurrences(data, folded.encode("utf-8"))
+        else:
+            spans = search.occurrences(data.decode("utf-8", "surrogatepass"), needle, overlapping=True)
+        low = 0
+        for start, end in spans:
+            hits.append((article_id, start, max(low, end - longest), end))
+            low = start + 1
+    return hits
+
+
 def _text_matches(session: Session, needle: str):
     """A select of (id, article_id, tag_id, annotator_id) of the annotations whose span text or note contains ``needle``."""
-    pattern = f"%{_escape_like(needle)}%"
-    folded = needle.translate(_ASCII_LOWER)
-    folded_bytes = folded.encode("utf-8", "surrogatepass")
     sqlite = session.get_bind().dialect.name == "sqlite"
-    # The longest span (ix_annotations_length answers at once): a span containing the occurrence
-    # at p starts at or after p + len(needle) - longest, so only those index entries are read.
-    longest = session.scalar(select(func.max(Annotation.end - Annotation.start))) or 0
-    hits: list[tuple] = []
-    if longest >= len(folded):
-        # SQLite hands the text over as its UTF-8 bytes when cast to BLOB: no decoding and encoding again.
-        text = cast(Article.text, LargeBinary) if sqlite else Article.text
-        articles = session.execute(select(Article.id, text).where(_contains(Article.text, pattern, sqlite)))
-        for article_id, value in articles:
-            data = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else bytes(value)
-            low = 0
-            for position in _occurrences(data, folded_bytes):
-                need_end = position + len(folded)
-                hits.append((article_id, position, max(low, need_end - longest), need_end))
-                low = position + 1
+    hits = _span_hits(session, needle, sqlite)
     connection = session.connection()
     _needle_hits.create(connection, checkfirst=True)
     connection.execute(delete(_needle_hits))
@@ -287,8 +335,21 @@ def _text_matches(session: Session, needle: str):
     ))
     # note > '' skips the (usually many) empty notes in ix_annotations_note.
     in_note = select(Annotation.id, Annotation.article_id, Annotation.tag_id, Annotation.annotator_id).where(
-        Annotation.note > "", _contains(Annotation.note, pattern, sqlite))
+        Annotation.note > "", *_note_matches(needle, sqlite))
     return union(in_span, in_note)
+
+
+def _note_matches(needle: str, sqlite: bool) -> list:
+    """Conditions on notes holding ``needle``: LIKE narrows, then the folding match decides.
+
+    ``spanner_contains`` is ``search.contains``, registered on every SQLite connection (annotator/storage/sqlite.py);
+    elsewhere the LIKE (ILIKE) of the needle itself is the whole test.
+    """
+    if not sqlite:
+        return [_contains(Annotation.note, f"%{_escape_like(needle)}%", sqlite)]
+    pattern = _skeleton_pattern(needle)
+    narrow = [] if pattern is None else [_contains(Annotation.note, pattern, sqlite)]
+    return [*narrow, func.spanner_contains(Annotation.note, needle)]
 
 
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QInputDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from annotator.commands import AddAnnotations, AnnotationSpec, Composite, DeleteAnnotations, UpdateAnnotation
 
 from .comparison.comparison_area import ComparisonArea
 from .controller import AppController
+from .dialogs.note_dialog import ask_note
 from .dialogs.span_dialog import SpanDialog
 from .panels.annotations_panel import AnnotationsPanel
+
+QUOTED_CHARS = 60  # of the words quoted in a status message
 
 
 class AnnotationEditing:
@@ -28,15 +31,21 @@ class AnnotationEditing:
         self._parent = parent  # for the dialogs
 
     def tag_selection(self, tag: str) -> bool:
+        """Tag the selected text; with no text selected, re-tag the annotations selected in the table."""
         selected = self.comparison.selected_span()
         if selected is None:
+            if self.annotations.selected_uuids():
+                return self.retag_selected(tag)
             self._say("Select some text in an article first, then press 1–4 or click a tag.")
             return False
         article_id, start, end = selected
-        command = AddAnnotations([AnnotationSpec(article_id, start, end, tag)], self.controller.analyst)
-        if not self.controller.run(command):
-            return False
+        command = AddAnnotations([AnnotationSpec(article_id, start, end, tag)], self.controller.analyst,
+                                 skip_duplicates=True)
         column = self.comparison.column_for(article_id)
+        if not self.controller.run(command):
+            if command.result.skipped_duplicates and column is not None:
+                self._say(f"Already tagged as {tag}: {quoted(column.text[start:end])}")
+            return False
         if column is not None:
             column.view.clear_selection()
         if command.result.added:
@@ -49,13 +58,12 @@ class AnnotationEditing:
             self._say("Select an annotation first: click a highlight or a row in the Annotations panel.")
         return uuids
 
-    def retag_selected(self, tag: str) -> None:
+    def retag_selected(self, tag: str) -> bool:
         """Re-tag every selected annotation: one change (all or nothing), one undo step."""
         parts = [UpdateAnnotation(uuid, tag=tag) for uuid in self._selected()]
         if len(parts) == 1:
-            self.controller.run(parts[0])
-        elif parts:
-            self.controller.run(Composite(parts, f"Re-tag {len(parts)} annotations as {tag}"))
+            return self.controller.run(parts[0])
+        return bool(parts) and self.controller.run(Composite(parts, f"Re-tag {len(parts)} annotations as {tag}"))
 
     def delete_selected(self) -> None:
         uuids = self._selected()
@@ -66,9 +74,11 @@ class AnnotationEditing:
         uuids = self._selected()
         if not uuids:
             return
-        current = self.controller.workspace.annotation(uuids[0]).note
-        note, ok = QInputDialog.getMultiLineText(self._parent, "Edit Note", "Note on this annotation:", current)
-        if ok and note != current:
+        workspace = self.controller.workspace
+        annotation = workspace.annotation(uuids[0])
+        passage = workspace.article(annotation.article_id).text[annotation.start:annotation.end]
+        note = ask_note(self._parent, passage, annotation.note)
+        if note is not None and note != annotation.note:
             self.controller.run(UpdateAnnotation(uuids[0], note=note))
 
     def adjust_span(self) -> None:
@@ -83,3 +93,11 @@ class AnnotationEditing:
         if dialog.exec() and dialog.span() != (start, end):
             new_start, new_end = dialog.span()
             self.controller.run(UpdateAnnotation(uuids[0], start=new_start, end=new_end))
+
+
+def quoted(words: str) -> str:
+    """Words for a status message: on one line, in quotes, the end left off if long ("the regime denied …")."""
+    words = " ".join(words.split())
+    if len(words) > QUOTED_CHARS:
+        words = words[:QUOTED_CHARS].rsplit(" ", 1)[0] + " …"
+    return f"“{words}”"

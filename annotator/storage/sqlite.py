@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DisconnectionError, OperationalError
 
+from .. import search
 from ..errors import AnnotatorError, CorruptDatabaseError, DatabaseBusyError, DatabaseWriteError, SaveFailure
 from ..safe_files import Identity, file_identity, register_open, remove_quietly, shown, unregister_open
 from . import SCHEMA_VERSION, shown_url
@@ -237,6 +238,8 @@ def _new_connection(path: Path, factory: type[sqlite3.Connection] = sqlite3.Conn
     try:
         conn.execute(f"PRAGMA busy_timeout = {files.BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
+        # The annotations table's text filter on notes: matching as Find does (any normalisation, any case).
+        conn.create_function("spanner_contains", 2, search.contains, deterministic=True)
         if params.get("mode", "").startswith("rw"):
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = FULL")

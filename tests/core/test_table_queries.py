@@ -65,6 +65,14 @@ def test_sort_by_text_annotator_article_created(tagged):
     assert _names(tagged, _ids(db, sort="note"))[-1] == "delta"
 
 
+def test_sort_by_position_is_reading_order(tagged):
+    db = tagged[0]
+    # First article (added first): beta 6, gamma_delta 11, delta 18; then the second: smile 2, text 18, emoji 23.
+    assert _names(tagged, _ids(db, sort="position")) == ["beta", "gamma_delta", "delta", "smile", "text", "emoji"]
+    assert _names(tagged, _ids(db, sort="position", descending=True)) == [
+        "emoji", "text", "smile", "delta", "gamma_delta", "beta"]
+
+
 def test_every_sort_key_returns_every_id(tagged):
     db = tagged[0]
     everything = sorted(_ids(db))
@@ -214,4 +222,43 @@ def test_text_filter_long_spans_repeats_and_non_ascii(db, add_article, tag_span)
     assert uuids("satellite satellite") == {long_span}
     assert uuids("aaa") == {long_span, early, tail}  # overlapping occurrences count
     assert uuids("🙂 a") == {long_span, tail}
-    assert uuids("äö") == set() and uuids("ÄÖ") == {long_span}  # only ASCII letters are folded
+    assert uuids("äö") == uuids("ÄÖ") == {long_span}  # every letter's case is folded
+
+
+@pytest.fixture
+def accented(db, add_article, tag_span):
+    """Sednáya stored decomposed in one article and precomposed in another; ß, and a note stored decomposed."""
+    nfd = add_article("Reports from Sedna\u0301ya prison. The Hauptstraße was closed. Cafe\u0301 talk.")
+    nfc = add_article("Sednáya again, and a cafe nearby.")
+    spans = {
+        "nfd": tag_span(nfd, 13, 21, "evidence"),  # "Sedna\u0301ya"
+        "nfc": tag_span(nfc, 0, 7, "allegation"),  # "Sednáya"
+        "street": tag_span(nfd, 34, 45, "context"),  # "Hauptstraße"
+        "cafe_nfd": tag_span(nfd, 58, 63, "denial"),  # "Cafe\u0301"
+        "cafe": tag_span(nfc, 21, 25, "context", note="Me\u0301ndez said so"),  # "cafe"
+    }
+
+    def found(needle: str) -> set[str]:
+        names = {uuid: name for name, uuid in spans.items()}
+        with db.session() as session:
+            rows = annotation_rows(session, annotation_ids(session, TableFilter(text=needle)))
+        return {names[row.uuid] for row in rows.values()}
+
+    return found
+
+
+def test_text_filter_ignores_normalisation(accented):
+    assert accented("Sednáya") == accented("Sedna\u0301ya") == accented("SEDNÁYA") == {"nfd", "nfc"}
+    assert accented("méndez") == accented("Me\u0301ndez") == {"cafe"}  # the note, stored decomposed
+    assert accented("café") == {"cafe_nfd"}
+
+
+def test_text_filter_never_splits_a_letter_from_its_accent(accented):
+    assert accented("cafe") == {"cafe"}  # not "Cafe" + U+0301, just as it would not match a stored "Café"
+    assert accented("sedna") == set()  # "Sedna" + U+0301 is not "sedna"
+    assert accented("mendez") == set()
+
+
+def test_text_filter_folds_case_beyond_ascii(accented):
+    assert accented("HAUPTSTRASSE") == accented("hauptstraße") == {"street"}  # ß is ss, an ASCII needle too
+    assert accented("hauptstras") == set()  # half of ß is not an s

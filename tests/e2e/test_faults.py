@@ -20,7 +20,7 @@ from sqlalchemy import event
 
 import annotator.storage.sqlite_files as sqlite_files
 from annotator import queries
-from annotator.commands import AddAnnotations, AnnotationSpec
+from annotator.commands import AddAnnotations, AnnotationSpec, UpdateAnnotation
 from annotator.errors import DatabaseBusyError, DatabaseWriteError, SaveFailure
 from tests.e2e.conftest import drag_select
 from ui.dialogs.write_failure import CLOSE, GENERAL_ADVICE, RETRY, SAVE_COPY, WriteFailureDialog, advice_for
@@ -265,10 +265,22 @@ def test_a_refusal_that_is_not_a_save_failure_keeps_the_plain_error_box(open_win
     window = open_active(open_window, sample_db, qtbot)
     span = words(window.comparison.column_for(1).view.text)[0]
     tag_with_keys(window, qtbot, 1, span)
-    tag_with_keys(window, qtbot, 1, span)  # the same span with the same tag again: a duplicate
+    uuid = window.controller.workspace.annotations(article_ids=[1])[0].uuid
+    window.controller.run(UpdateAnnotation(uuid, note="bell \x07"))  # a value the rules refuse, not a full disk
 
     assert failures.shown == []
     assert len(messages.shown) == 1 and "Traceback" not in messages.shown[0]
+    assert window.controller.undo_stack.count() == 1
+
+
+def test_a_repeated_tag_is_a_status_message_not_a_box(open_window, sample_db, qtbot, failures, messages):
+    window = open_active(open_window, sample_db, qtbot)
+    span = words(window.comparison.column_for(1).view.text)[0]
+    tag_with_keys(window, qtbot, 1, span)
+    tag_with_keys(window, qtbot, 1, span)  # the same span with the same tag again: a duplicate
+
+    assert failures.shown == [] and messages.shown == []
+    assert window.statusBar().currentMessage().startswith("Already tagged as")
     assert window.controller.undo_stack.count() == 1
 
 

@@ -9,7 +9,16 @@ from PySide6.QtWidgets import QApplication
 
 from annotator.table_queries import TableFilter
 from ui.controller import AppController
-from ui.panels.annotations_model import NOTE, TAG, TEXT, AnnotationsTableModel, SpanRole, UuidRole
+from ui.panels.annotations_model import (
+    CREATED,
+    NOTE,
+    POSITION,
+    TAG,
+    TEXT,
+    AnnotationsTableModel,
+    SpanRole,
+    UuidRole,
+)
 from ui.panels.annotations_panel import EMPTY_TEXT, NO_MATCH_TEXT, AnnotationsPanel
 
 
@@ -53,8 +62,8 @@ def test_model_shows_columns(qapp, controller, spans):
     model = AnnotationsTableModel(controller)
     row = _uuids(model).index(spans["denied"])
     values = [model.index(row, column).data() for column in range(model.columnCount())]
-    assert values[:5] == ["denial", "denied", "flat denial", "bob", queries_title(controller, 3)]
-    assert len(values[5]) == len("2024-01-01 12:00")
+    assert values[:6] == ["denial", "denied", "flat denial", "bob", queries_title(controller, 3), "38–44"]
+    assert len(values[CREATED]) == len("2024-01-01 12:00")
     assert model.index(row, TAG).data(Qt.ItemDataRole.DecorationRole) is not None
     assert model.index(row, TEXT).data(SpanRole) == (3, 38, 44)
     tooltip = model.index(row, TEXT).data(Qt.ItemDataRole.ToolTipRole)
@@ -73,9 +82,9 @@ def test_sorting_by_tag_and_created(qapp, controller, spans):
     assert _texts(model, TAG) == ["allegation", "context", "denial", "evidence"]
     model.sort(TAG, Qt.SortOrder.DescendingOrder)
     assert _texts(model, TAG) == ["evidence", "denial", "context", "allegation"]
-    model.sort(5, Qt.SortOrder.AscendingOrder)
+    model.sort(CREATED, Qt.SortOrder.AscendingOrder)
     assert _texts(model) == ["U.S. accuses", "denied", "Crematorium", "government"]
-    model.sort(5, Qt.SortOrder.DescendingOrder)
+    model.sort(CREATED, Qt.SortOrder.DescendingOrder)
     assert _texts(model) == ["government", "Crematorium", "denied", "U.S. accuses"]
 
 
@@ -104,13 +113,13 @@ def test_panel_filter_widgets(qtbot, controller, spans):
     panel = AnnotationsPanel(controller)
     qtbot.addWidget(panel)
     assert panel.count_label.text() == "4 annotations"
-    assert panel.tag_combo.itemText(0) == "All tags"
+    assert panel.tag_filter.text() == "All tags"
     assert panel.text_edit.placeholderText() == "Filter by text or note…"
     assert panel.text_edit.isClearButtonEnabled()
-    panel.tag_combo.setCurrentIndex(panel.tag_combo.findText("evidence"))
+    panel.tag_filter.set_chosen(["evidence"])
     assert _uuids(panel.model) == [spans["crematorium"]]
     assert panel.count_label.text() == "1 of 4 annotations"
-    panel.tag_combo.setCurrentIndex(0)
+    panel.tag_filter.set_chosen([])
     panel.set_annotator_filter("bob")
     assert _uuids(panel.model) == [spans["denied"]]
     panel.set_annotator_filter(None)
@@ -271,3 +280,73 @@ def test_paged_order_looks_up_rows_and_keeps_selection(qtbot, qtmodeltester, con
         spans["crematorium"]: 0, spans["denied"]: 1, spans["government"]: 2, spans["accuses"]: 3}
     assert model._ids is not None and _texts(model, TAG) == ["evidence", "denial", "context", "allegation"]
     assert panel.count_label.text() == "4 annotations"
+
+
+def test_position_column_sorts_in_reading_order(qtbot, controller, spans, tag_span):
+    later = tag_span(3, 50, 60, "evidence", "alice")  # after "denied" (38–44) in article 3
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    panel.table.sortByColumn(POSITION, Qt.SortOrder.AscendingOrder)
+    order = [spans["accuses"], spans["crematorium"], spans["government"], spans["denied"], later]
+    assert _uuids(panel.model) == order  # article by article, then by where the passage starts
+    assert _texts(panel.model, POSITION) == ["7–19", "7–18", "11–21", "38–44", "50–60"]
+    assert panel.model.headerData(POSITION, Qt.Orientation.Horizontal) == "Position"
+    panel.table.sortByColumn(POSITION, Qt.SortOrder.DescendingOrder)
+    assert _uuids(panel.model) == order[::-1]
+
+
+def test_several_tags_at_once_from_a_menu_that_stays_open(qtbot, controller, spans):
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    panel.show()
+    menu = panel.tag_filter.menu()
+    boxes = {box.text(): box for box in panel.tag_filter.boxes}
+    assert list(boxes) == [tag.name for tag in controller.tags()]
+    assert all(not box.icon().isNull() for box in boxes.values())  # each with its colour
+    menu.popup(panel.tag_filter.mapToGlobal(panel.tag_filter.rect().bottomLeft()))
+    qtbot.waitExposed(menu)
+    for name in ("denial", "evidence"):
+        assert boxes[name].isVisible()
+        qtbot.mouseClick(boxes[name], Qt.MouseButton.LeftButton)
+        assert boxes[name].isChecked() and menu.isVisible()  # still open for the next tick
+    assert set(_uuids(panel.model)) == {spans["denied"], spans["crematorium"]}
+    assert panel.tag_filter.text() == "denial, evidence"
+    assert panel.count_label.text() == "2 of 4 annotations"
+    menu.close()
+
+
+def test_clear_filters_shows_everything_again(qtbot, controller, spans):
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    assert panel.clear_button.text() == "Clear filters" and not panel.clear_button.isEnabled()
+    panel.tag_filter.set_chosen(["denial", "context"])
+    panel.set_annotator_filter("bob")
+    panel.text_edit.setText("denied")
+    panel._apply_filter()
+    assert _uuids(panel.model) == [spans["denied"]] and panel.clear_button.isEnabled()
+    qtbot.mouseClick(panel.clear_button, Qt.MouseButton.LeftButton)
+    assert panel.model.rowCount() == 4 and panel.count_label.text() == "4 annotations"
+    assert panel.tag_filter.text() == "All tags" and panel.text_edit.text() == ""
+    assert panel.annotator_combo.currentText() == "All annotators"
+    assert not panel.clear_button.isEnabled()
+
+
+@pytest.mark.parametrize(("deleted", "then_selected"), [(1, 1), (3, 2)])
+def test_after_delete_the_next_row_is_selected(qtbot, controller, spans, deleted, then_selected):
+    """The row below takes the deleted one's place in the selection; the one above if it was the last."""
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    before = _uuids(panel.model)
+    _select_row(panel, deleted)
+    assert panel.delete_selected()
+    remaining = [uuid for uuid in before if uuid != before[deleted]]
+    qtbot.waitUntil(lambda: _uuids(panel.model) == remaining)
+    assert panel.selected_uuids() == [remaining[then_selected]]
+
+
+def test_a_filter_that_hides_the_selection_selects_nothing_else(qtbot, controller, spans):
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    _select_row(panel, _uuids(panel.model).index(spans["denied"]))
+    panel.tag_filter.set_chosen(["evidence"])
+    assert panel.selected_uuids() == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from annotator import search
 from annotator.commands import AddAnnotations, AnnotationSpec
 
 from ..controller import AppController
@@ -27,7 +28,12 @@ class FindController:
         bar.closed.connect(lambda: self.find(""))
 
     def find(self, query: str) -> None:
-        self._matches = self.comparison.find(query)
+        """Highlight every match in the shown articles, under the find bar's options."""
+        self._matches = []
+        for column in self.comparison.columns():
+            spans = search.find_all(column.text, query, ignore_accents=self.bar.ignore_accents()) if query else []
+            column.view.set_find_matches(spans)
+            self._matches.extend((column.article_id, start, end) for start, end in spans)
         self._index = -1
         self.bar.set_match_count(len(self._matches))
 

@@ -1,10 +1,13 @@
-"""The find bar (Ctrl+F): matches across the shown articles, and "tag all matches"."""
+"""The find bar (Ctrl+F): matches across the shown articles, and "tag all matches".
+
+Matching ignores case and how accented letters are stored; "Ignore accents" also finds "Sednaya" in "Sednáya".
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QToolButton, QWidget
 
 from ..icons import icon, tag_icon
 
@@ -28,6 +31,9 @@ class FindBar(QWidget):
         self._debounce.timeout.connect(lambda: self.queryChanged.emit(self.edit.text()))
         self.edit.textChanged.connect(lambda _t: self._debounce.start())
         self.edit.returnPressed.connect(self.nextRequested)
+        self.accents_box = QCheckBox("Ignore accents")
+        self.accents_box.setToolTip("Also find “Sednaya” in “Sednáya” and “cafe” in “café”")
+        self.accents_box.toggled.connect(lambda _on: self.queryChanged.emit(self.edit.text()))
 
         self.previous_button = self._tool_button("find_previous", "Previous match (Shift+F3)", self.previousRequested)
         self.next_button = self._tool_button("find_next", "Next match (F3)", self.nextRequested)
@@ -44,6 +50,7 @@ class FindBar(QWidget):
         layout.addWidget(QLabel("Find:"))
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.count_label)
+        layout.addWidget(self.accents_box)
         layout.addWidget(self.previous_button)
         layout.addWidget(self.next_button)
         layout.addWidget(self.tag_all_button)
@@ -58,6 +65,9 @@ class FindBar(QWidget):
         button.setAutoRaise(True)
         button.clicked.connect(signal)
         return button
+
+    def ignore_accents(self) -> bool:
+        return self.accents_box.isChecked()
 
     def set_tags(self, tags) -> None:
         menu = self.tag_all_button.menu()

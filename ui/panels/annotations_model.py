@@ -23,8 +23,13 @@ from ..controller import AppController
 from ..icons import tag_swatch
 from ..wording import escape_html
 
-COLUMNS = ("Tag", "Text", "Note", "Annotator", "Article", "Created")
-TAG, TEXT, NOTE, ANNOTATOR, ARTICLE, CREATED = range(len(COLUMNS))
+COLUMNS = ("Tag", "Text", "Note", "Annotator", "Article", "Position", "Created")
+TAG, TEXT, NOTE, ANNOTATOR, ARTICLE, POSITION, CREATED = range(len(COLUMNS))
+HEADER_TIPS = {
+    TAG: "Tag — double-click a cell to change it",
+    NOTE: "Note — double-click a cell to change it",
+    POSITION: "Where the passage is in its article (characters from the start); sorts in reading order",
+}
 SORT_KEYS = table_queries.SORT_KEYS  # one per column, in column order
 
 UuidRole = Qt.ItemDataRole.UserRole + 1
@@ -205,8 +210,8 @@ class AnnotationsTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
             if role == Qt.ItemDataRole.DisplayRole:
                 return COLUMNS[section]
-            if role == Qt.ItemDataRole.ToolTipRole and section in (TAG, NOTE):
-                return f"{COLUMNS[section]} — double-click a cell to change it"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return HEADER_TIPS.get(section)
             return None
         if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
             return section + 1
@@ -253,6 +258,8 @@ class AnnotationsTableModel(QAbstractTableModel):
             return row.annotator
         if column == ARTICLE:
             return row.article_title
+        if column == POSITION:
+            return f"{row.start:,}–{row.end:,}"
         if column == CREATED:
             return row.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
         return ""
@@ -263,8 +270,11 @@ class AnnotationsTableModel(QAbstractTableModel):
             text = text[:2000] + "…"
         parts = [f"<b>{escape_html(row.tag)}</b> · {escape_html(row.annotator)} · {escape_html(row.article_title)}",
                  f"<p style='white-space:pre-wrap'>{escape_html(text)}</p>"]
+        edited = self.controller.workspace.annotation(row.uuid).edited_note  # one row, only when a tooltip shows
+        if edited:
+            parts.insert(1, f"<p style='color:gray'>{escape_html(edited)}</p>")
         if row.note:
-            parts.append(f"<p><i>Note:</i> {escape_html(row.note)}</p>")
+            parts.append(f"<p style='white-space:pre-wrap'><i>Note:</i> {escape_html(row.note)}</p>")
         return "".join(parts)
 
     def setData(self, index: QModelIndex | QPersistentModelIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:

@@ -15,11 +15,12 @@ from PySide6.QtWidgets import (
     QStackedLayout,
     QStyledItemDelegate,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from annotator.commands import DeleteAnnotations
+from annotator.commands import Changes, DeleteAnnotations
 from annotator.table_queries import TableFilter
 
 from ..controller import AppController
@@ -30,12 +31,14 @@ from .annotations_model import (
     ARTICLE,
     CREATED,
     NOTE,
+    POSITION,
     TAG,
     TEXT,
     AnnotationsTableModel,
     SpanRole,
     UuidRole,
 )
+from .tag_filter import TagFilterButton
 
 EMPTY_TEXT = "No annotations yet — select text in an article and press 1–4"
 NO_MATCH_TEXT = "No annotations match the filter"
@@ -77,12 +80,11 @@ class AnnotationsPanel(QWidget):
         self._quiet = 0  # >0 while the panel selects rows itself (no annotationActivated)
         self._restore_uuids: list[str] = []
         self._restore_current: str | None = None
+        self._deleted_from_row: int | None = None  # the first selected row, when the selection was deleted
 
         self.model = AnnotationsTableModel(controller, self)
 
-        self.tag_combo = QComboBox()
-        self.tag_combo.setAccessibleName("Tag filter")
-        self.tag_combo.setToolTip("Show one tag only")
+        self.tag_filter = TagFilterButton()
         self.annotator_combo = QComboBox()
         self.annotator_combo.setAccessibleName("Annotator filter")
         self.annotator_combo.setToolTip("Show one annotator's annotations only")
@@ -96,6 +98,10 @@ class AnnotationsPanel(QWidget):
         self.text_edit.setClearButtonEnabled(True)
         self.text_edit.setAccessibleName("Text filter")
         self.text_edit.setMinimumWidth(140)
+        self.clear_button = QToolButton()
+        self.clear_button.setText("Clear filters")
+        self.clear_button.setToolTip("Show every annotation again")
+        self.clear_button.clicked.connect(self.clear_filters)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -105,10 +111,11 @@ class AnnotationsPanel(QWidget):
         filters = QHBoxLayout()
         filters.setContentsMargins(0, 0, 0, 0)
         filters.setSpacing(6)
-        filters.addWidget(self.tag_combo)
+        filters.addWidget(self.tag_filter)
         filters.addWidget(self.annotator_combo)
         filters.addWidget(self.article_combo, 1)
         filters.addWidget(self.text_edit, 2)
+        filters.addWidget(self.clear_button)
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -134,7 +141,7 @@ class AnnotationsPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
         char = self.fontMetrics().averageCharWidth()
-        for column, chars in ((TAG, 13), (NOTE, 16), (ANNOTATOR, 10), (ARTICLE, 18), (CREATED, 16)):
+        for column, chars in ((TAG, 13), (NOTE, 16), (ANNOTATOR, 10), (ARTICLE, 18), (POSITION, 13), (CREATED, 16)):
             self.table.setColumnWidth(column, chars * char + 24)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # start in the order added
         self.table.setSortingEnabled(True)
@@ -163,7 +170,7 @@ class AnnotationsPanel(QWidget):
         layout.addWidget(self.count_label)
 
         self._fill_combos()
-        self.tag_combo.currentIndexChanged.connect(self._apply_filter)
+        self.tag_filter.changed.connect(self._apply_filter)
         self.annotator_combo.currentIndexChanged.connect(self._apply_filter)
         self.article_combo.currentIndexChanged.connect(self._apply_filter)
         self.text_edit.textChanged.connect(self._debounce.start)
@@ -175,6 +182,7 @@ class AnnotationsPanel(QWidget):
         controller.tagsChanged.connect(self._fill_combos)
         controller.articlesChanged.connect(self._fill_combos)
         controller.annotationsChanged.connect(self._refill_annotators)
+        controller.annotationsChanged.connect(self._note_deleted_selection)
         self._update_count()
 
     # -- public API --------------------------------------------------------------------------
@@ -206,16 +214,28 @@ class AnnotationsPanel(QWidget):
         self.annotator_combo.setCurrentIndex(position)
 
     def current_filter(self) -> TableFilter:
-        tag = self.tag_combo.currentData()
         annotator = self.annotator_combo.currentData()
         article = self.article_combo.currentData()
         text = self.text_edit.text().strip()
         return TableFilter(
-            tags=[tag] if tag else None,
+            tags=self.tag_filter.chosen() or None,
             annotators=[annotator] if annotator else None,
             article_ids=[article] if article else None,
             text=text or None,
         )
+
+    def clear_filters(self) -> None:
+        for widget in (self.tag_filter, self.annotator_combo, self.article_combo, self.text_edit):
+            widget.blockSignals(True)
+        try:
+            self.tag_filter.set_chosen([])
+            self.annotator_combo.setCurrentIndex(0)
+            self.article_combo.setCurrentIndex(0)
+            self.text_edit.clear()
+        finally:
+            for widget in (self.tag_filter, self.annotator_combo, self.article_combo, self.text_edit):
+                widget.blockSignals(False)
+        self._apply_filter()
 
     def delete_selected(self) -> bool:
         uuids = self.selected_uuids()
@@ -227,28 +247,24 @@ class AnnotationsPanel(QWidget):
 
     def _fill_combos(self) -> None:
         articles = self.controller.workspace.articles()
-        tags = self.controller.tags()
-        self._refill(self.tag_combo, "All tags", [(tag.name, tag.name, tag_swatch(tag.color)) for tag in tags])
+        self.tag_filter.set_tags(self.controller.tags())
         self._refill(self.article_combo, "All articles",
-                     [(article.title or f"Article {article.id}", article.id, None) for article in articles])
+                     [(article.title or f"Article {article.id}", article.id) for article in articles])
         self._refill_annotators()
 
     def _refill_annotators(self, *_args) -> None:
         names = self.controller.workspace.annotators()
-        self._refill(self.annotator_combo, "All annotators", [(name, name, None) for name in names])
+        self._refill(self.annotator_combo, "All annotators", [(name, name) for name in names])
 
-    def _refill(self, combo: QComboBox, everything: str, items: list[tuple]) -> None:
+    def _refill(self, combo: QComboBox, everything: str, items: list[tuple[str, object]]) -> None:
         current = combo.currentData()
-        wanted = [(everything, None, None), *items]
-        if [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())] == [w[:2] for w in wanted]:
+        wanted = [(everything, None), *items]
+        if [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())] == wanted:
             return
         combo.blockSignals(True)
         combo.clear()
-        for text, data, icon in wanted:
-            if icon is None:
-                combo.addItem(text, data)
-            else:
-                combo.addItem(icon, text, data)
+        for text, data in wanted:
+            combo.addItem(text, data)
             combo.setItemData(combo.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
         position = combo.findData(current) if current is not None else 0
         combo.setCurrentIndex(max(position, 0))
@@ -283,14 +299,26 @@ class AnnotationsPanel(QWidget):
         current = self.table.currentIndex()
         self._restore_current = current.data(UuidRole) if current.isValid() else None
 
+    def _note_deleted_selection(self, changes: Changes) -> None:
+        """Before the reload: annotations were deleted, so if the selected ones are gone after it (the reload
+        finds none of them) the selection moves on from the first selected row."""
+        rows = [index.row() for index in self.table.selectionModel().selectedRows()]
+        if rows and changes.annotations_removed:
+            self._deleted_from_row = min(rows)
+
     def _after_reload(self) -> None:
-        if self._restore_uuids:
-            found = self.model.rows_of_uuids(self._restore_uuids)
+        found = self.model.rows_of_uuids(self._restore_uuids) if self._restore_uuids else {}
+        if found:
             current = found.get(self._restore_current) if self._restore_current else None
-            if found:
-                self._select_rows(sorted(found.values()), current=current)
+            self._select_rows(sorted(found.values()), current=current)
+        elif self._deleted_from_row is not None and self.model.rowCount():
+            # The next row takes the deleted one's place (the previous one if it was the last), as in a file list.
+            row = min(self._deleted_from_row, self.model.rowCount() - 1)
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
         self._restore_uuids = []
         self._restore_current = None
+        self._deleted_from_row = None
         self._update_count()
 
     def _on_selection_changed(self, *_args) -> None:
@@ -313,6 +341,7 @@ class AnnotationsPanel(QWidget):
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), self.model.total_count()
         noun = "annotation" if total == 1 else "annotations"
+        self.clear_button.setEnabled(not self.model.table_filter().is_empty())
         if self.model.table_filter().is_empty():
             self.count_label.setText(f"{total:,} {noun}")
         else:
