@@ -45,6 +45,12 @@ ACTION_SPECS: dict[str, ActionSpec] = {
     "zoom_reset": ActionSpec("&Actual Size", "zoom_reset", ("Ctrl+0",)),
     "refresh": ActionSpec("&Refresh", "refresh", (Key.Refresh,), "Show changes made in another window or by the CLI"),
     "sync_scroll": ActionSpec("S&ynchronised Scrolling", "sync_scroll", (), "Scroll all columns together", True),
+    "snap_words": ActionSpec("Snap to &Words", None, (),
+                             "Widen mouse selections to whole words; off, they keep the exact characters "
+                             "(Alt+drag does the other, once)", True),
+    "dark_mode": ActionSpec("&Dark Mode", None, (), "Light text on a dark background (remembered)", True),
+    "focus_mode": ActionSpec("F&ocus on Articles", None, ("Ctrl+Shift+F",),
+                             "Hide the panels and toolbars so the articles get the whole window", True),
     "manage_tags": ActionSpec("&Manage Tags…", "manage_tags", (), "Rename, recolour, reorder and add tags"),
     "change_analyst": ActionSpec("Change &Analyst Name…", "analyst", (), "Who new annotations are recorded as"),
     "shortcuts": ActionSpec("&Keyboard Shortcuts", "shortcuts", (Key.HelpContents,)),
@@ -103,6 +109,8 @@ class ActionRegistry(QObject):
 
     def remove(self, key: str) -> None:
         action = self._actions.pop(key)
+        # deleteLater waits for the event loop: until then a stale shortcut would make the key ambiguous.
+        action.setShortcuts([])
         action.deleteLater()
 
     def __getitem__(self, key: str) -> QAction:

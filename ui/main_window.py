@@ -4,18 +4,19 @@ in the panels, the core commands and the dialogs; this module only wires them to
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QSizePolicy, QToolBar, QVBoxLayout, QWidget
 
 from annotator.rules import is_single_key, shortcut_key
 
-from . import dialogs
+from . import dialogs, theme
 from .actions import ActionRegistry, key_sequences
 from .comparison.annotator_visibility import AnnotatorVisibility
 from .comparison.comparison_area import ComparisonArea
 from .comparison.find import FindController
 from .comparison.find_bar import FindBar
+from .comparison.selection_bar import tag_label
 from .controller import AppController
 from .editing import AnnotationEditing
 from .icons import icon, tag_icon
@@ -25,6 +26,14 @@ from .panels.status_bar import StatusBar
 
 MAX_INITIAL_COLUMNS = 6
 WATCH_INTERVAL_MS = 3000
+# First-start dock sizes in pixels, (least, most): a fifth of the window's width, 22% of its height.
+LIBRARY_WIDTH = (200, 360)
+TABLE_HEIGHT = (120, 240)
+
+
+def first_size(available: QSize) -> QSize:
+    """The window's size on first start: 1440×900, or a little less than a smaller screen (room for its frame)."""
+    return QSize(1440, 900).boundedTo(QSize(available.width() * 95 // 100, available.height() * 92 // 100))
 
 
 class MainWindow(QMainWindow):
@@ -32,7 +41,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.controller = controller
         self.settings = settings or QSettings()
-        self.setWindowTitle(f"Spanner — {controller.db.path.name}")
+        self.setWindowTitle(controller.db.path.name)  # the platform adds " — Spanner", the app's display name
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
         self.actions = ActionRegistry(self)
@@ -54,6 +63,11 @@ class MainWindow(QMainWindow):
         self.annotations_dock = self._dock(
             "Annotations", "annotations", self.annotations, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        # The panel may shrink to a strip (its filters and count, no rows): the articles get the room.
+        self.annotations.table.setMinimumHeight(1)
+        self.annotations.empty_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self._before_focus: QByteArray | None = None  # the docks and toolbars as they were before focus mode
+        self._default_docks_pending = False
         self.status = StatusBar(controller)
         self.setStatusBar(self.status)
         say = lambda message: self.statusBar().showMessage(message, 5000)  # noqa: E731
@@ -83,8 +97,9 @@ class MainWindow(QMainWindow):
 
     def _create_actions(self) -> None:
         add = self.actions.add
-        add("import", lambda: dialogs.import_articles(self, self.controller, dialogs.choose_import_paths(self)))
-        add("import_folder", lambda: dialogs.import_articles(self, self.controller, dialogs.choose_import_folder(self)))
+        opened = self.library.show_imported  # what an import added opens side by side
+        add("import", lambda: opened(dialogs.import_articles(self, self.controller, dialogs.choose_import_paths(self))))
+        add("import_folder", lambda: opened(dialogs.import_articles(self, self.controller, dialogs.choose_import_folder(self))))
         add("load_teammate", self._load_teammate)
         add("share", lambda: dialogs.share_my_database(self, self.controller))
         add("export", lambda: dialogs.export_annotations(self, self.controller))
@@ -106,6 +121,11 @@ class MainWindow(QMainWindow):
         add("zoom_out", lambda: self.comparison.set_zoom(self.comparison.zoom() - 1))
         add("zoom_reset", lambda: self.comparison.set_zoom(0))
         add("sync_scroll", self.comparison.set_sync_scroll)
+        snap = add("snap_words", self.comparison.set_snap_words)
+        snap.setChecked(self.settings.value("view/snap_words", "true") != "false")
+        snap.toggled.connect(lambda on: self.settings.setValue("view/snap_words", "true" if on else "false"))
+        theme.attach_dark_mode(add("dark_mode"), self.settings)
+        add("focus_mode", self._set_focus_mode)
         add("refresh", self.controller.notify_external_change)
         add("manage_tags", lambda: dialogs.TagManagerDialog(self.controller, self).exec())
         add("change_analyst", self._change_analyst)
@@ -127,7 +147,8 @@ class MainWindow(QMainWindow):
             tag_action.triggered.connect(lambda _c=False, name=tag.name: self.editing.tag_selection(name))
             self.actions.register(f"tag:{tag.name}", tag_action)
             self.addAction(tag_action)
-            retag = QAction(tag_icon(tag.name, tag.color), tag.name.capitalize(), self)
+            # The key as a menu hint only (its text after a tab): pressing it with a row selected re-tags the row.
+            retag = QAction(tag_icon(tag.name, tag.color), f"{tag.name.capitalize()}\t{key}".rstrip(), self)
             retag.triggered.connect(lambda _c=False, name=tag.name: self.editing.retag_selected(name))
             self.actions.register(f"retag:{tag.name}", retag)
         self.find_bar.set_tags(self.controller.tags())
@@ -153,9 +174,10 @@ class MainWindow(QMainWindow):
         tags.addSeparator()
         tags.addAction(a["manage_tags"])
         view = bar.addMenu("&View")
-        self._fill(view, ("zoom_in", "zoom_out", "zoom_reset", None, "sync_scroll", "refresh", None))
+        self._fill(view, ("zoom_in", "zoom_out", "zoom_reset", None, "sync_scroll", "snap_words", "dark_mode", "refresh", None))
         view.addAction(self.library_dock.toggleViewAction())
         view.addAction(self.annotations_dock.toggleViewAction())
+        view.addAction(a["focus_mode"])
         self.annotators_menu = view.addMenu(icon("annotators"), "Show Annotators")
         self.annotator_visibility.attach(self.annotators_menu)
         tools = bar.addMenu("&Help")
@@ -185,6 +207,7 @@ class MainWindow(QMainWindow):
     def _build_toolbars(self) -> None:
         for toolbar in self.findChildren(QToolBar):
             self.removeToolBar(toolbar)
+            toolbar.setParent(None)  # gone from findChildren now, not only once deleted
             toolbar.deleteLater()
         main = QToolBar("Main", self)
         main.setObjectName("toolbar_main")
@@ -194,6 +217,7 @@ class MainWindow(QMainWindow):
         tags.setObjectName("toolbar_tags")
         tags.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         for action in self.tag_actions():
+            action.setIconText(tag_label(action))  # the toolbar button shows the tag's key too; menus show it apart
             tags.addAction(action)
             button = tags.widgetForAction(action)
             tag_name = action.text().lower()
@@ -201,6 +225,21 @@ class MainWindow(QMainWindow):
         tags.addSeparator()
         tags.addAction(self.actions["manage_tags"])
         self.addToolBar(tags)
+        if self._before_focus is not None:  # rebuilt in focus mode: they stay hidden until it ends
+            main.hide()
+            tags.hide()
+
+    def _set_focus_mode(self, on: bool) -> None:
+        """Give the articles the whole window by hiding the docks and toolbars; put them back exactly as they were."""
+        if on == (self._before_focus is not None):
+            return
+        if on:
+            self._before_focus = self.saveState()
+            for widget in (self.library_dock, self.annotations_dock, *self.findChildren(QToolBar)):
+                widget.hide()
+        else:
+            state, self._before_focus = self._before_focus, None
+            self.restoreState(state)
 
     def _connect(self) -> None:
         c = self.controller
@@ -211,8 +250,13 @@ class MainWindow(QMainWindow):
         self.library.shownArticlesChanged.connect(self.comparison.set_articles)
         self.comparison.columnCloseRequested.connect(self._hide_article)
         self.comparison.annotationClicked.connect(self.annotations.select_annotation)
+        self.comparison.annotationClicked.connect(self.comparison.set_selected_annotation)
         self.annotations.annotationActivated.connect(self._show_annotation)
+        self.annotations.annotationActivated.connect(
+            lambda _article, _start, _end, uuid: self.comparison.set_selected_annotation(uuid))
+        self.annotations.selectionCleared.connect(lambda: self.comparison.set_selected_annotation(None))
         self.library.set_import_action(self.actions["import"])
+        self.library.detailsRequested.connect(lambda article_id: dialogs.edit_article_details(self, c, article_id))
 
     def _on_tags_changed(self) -> None:
         self._create_tag_actions()
@@ -248,7 +292,7 @@ class MainWindow(QMainWindow):
     def dropEvent(self, event) -> None:
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
         event.acceptProposedAction()
-        dialogs.import_articles(self, self.controller, paths)
+        self.library.show_imported(dialogs.import_articles(self, self.controller, paths))
 
     # -- settings -------------------------------------------------------------------
     def _shown_key(self) -> str:
@@ -259,13 +303,12 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1440, 900)
+            self.resize(first_size(self.screen().availableGeometry().size()))
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
         else:
-            self.resizeDocks([self.library_dock], [420], Qt.Orientation.Horizontal)
-            self.resizeDocks([self.annotations_dock], [250], Qt.Orientation.Vertical)
+            self._default_docks_pending = True  # sized by the window they first show in (see showEvent)
         self.comparison.set_zoom(int(self.settings.value("view/zoom", 0)))
         self.actions["sync_scroll"].setChecked(self.settings.value("view/sync_scroll", "false") == "true")
         shown = self.settings.value(self._shown_key())
@@ -278,10 +321,25 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        state = self._before_focus if self._before_focus is not None else self.saveState()
+        self.settings.setValue("window/state", state)  # focus mode is for now: the next start shows the panels
         self.settings.setValue("view/zoom", self.comparison.zoom())
         self.settings.setValue("view/sync_scroll", "true" if self.actions["sync_scroll"].isChecked() else "false")
         self.settings.setValue(self._shown_key(), [str(i) for i in self.comparison.article_ids()])
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._default_docks_pending:
+            self._default_docks_pending = False
+            self._size_docks_by_default()
+
+    def _size_docks_by_default(self) -> None:
+        """First start: docks in proportion to the window, so the articles get most of it (at 1024×700, three
+        columns still show more than 15 lines each)."""
+        library = max(LIBRARY_WIDTH[0], min(round(self.width() * 0.2), LIBRARY_WIDTH[1]))
+        table = max(TABLE_HEIGHT[0], min(round(self.height() * 0.22), TABLE_HEIGHT[1]))
+        self.resizeDocks([self.library_dock], [library], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.annotations_dock], [table], Qt.Orientation.Vertical)
 
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication, QInputDialog
+from PySide6.QtWidgets import QApplication, QDialog
 
 from ui import editing
 from ui.controller import AppController
+from ui.dialogs.note_dialog import NoteDialog
 from ui.main_window import MainWindow
 
 
@@ -33,7 +34,12 @@ def test_edit_note_with_f2(window, qtbot, tag_span, monkeypatch):
     uuid = tag_span(2, 0, 7, "context")
     window.controller.notify_external_change()
     assert window.annotations.select_annotation(uuid)
-    monkeypatch.setattr(QInputDialog, "getMultiLineText", lambda *args: ("Check the date\nwith AP", True))
+
+    def write(dialog):  # the note editor itself: tests/e2e/test_table_flow.py
+        dialog.editor.setPlainText("Check the date\nwith AP")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(NoteDialog, "exec", write)
     window.annotations.table.setFocus()
     qtbot.keyClick(window.annotations.table, Qt.Key.Key_F2)
     [saved] = annotations(window)

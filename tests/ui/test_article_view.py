@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction, QColor, QPalette, QTextCharFormat, QTextCursor
 
 from annotator import queries
 from annotator.commands import AddAnnotations, AnnotationSpec, Changes, DeleteAnnotations
 from annotator.queries import AnnotationInfo, TagInfo
+from annotator.spans import snap_to_words
 from ui.comparison.article_column import ArticleColumn
 from ui.comparison.article_view import ArticleView
 from ui.comparison.highlighter import tint_color
@@ -139,6 +142,82 @@ def test_drag_across_a_line_separator(qtbot, view):
     assert text[s:e] == "here\u2028second"
 
 
+def test_snap_to_words_off_keeps_exact_characters_and_alt_then_snaps_once(qtbot, view):
+    text = "Officials described the crematorium in detail."
+    show(view, text)
+    view.set_snap_words(False)
+    a, b = text.index("scribed"), text.index("crematorium") + 4
+    drag(qtbot, view, caret_point(view, a), caret_point(view, b))
+    assert text[slice(*view.selected_span())] == "scribed the crem"
+    view.clear_selection()
+    drag(qtbot, view, caret_point(view, a), caret_point(view, b), Qt.KeyboardModifier.AltModifier)
+    assert text[slice(*view.selected_span())] == "described the crematorium"
+    view.clear_selection()
+    drag(qtbot, view, caret_point(view, a), caret_point(view, b))
+    assert text[slice(*view.selected_span())] == "scribed the crem"  # the override was for one selection
+
+
+@pytest.mark.parametrize("text, quote", [
+    ('He called it "fabricated" in a statement.', '"'),
+    ("He called it \u201cfabricated\u201d in a statement.", "\u201c"),
+    ("He called it \u201cfabricated\u201d in a statement.", "\u201d"),
+    ("He called it 'fabricated' in a statement.", "'"),
+])
+def test_a_double_click_beside_a_quote_mark_selects_the_word_never_the_mark(qtbot, view, text, quote):
+    show(view, text)
+    for snap in (True, False):
+        view.set_snap_words(snap)
+        at = text.index(quote, text.index("it"))
+        qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=char_point(view, at))
+        assert view.selected_text() == "fabricated"
+        view.clear_selection()
+
+
+def test_a_double_click_on_a_word_still_selects_that_word(qtbot, view):
+    text = "The ministry denied it."
+    show(view, text)
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=char_point(view, text.index("denied") + 2))
+    assert view.selected_text() == "denied"
+
+
+WORDY = st.text(alphabet=st.sampled_from(list("ab ,.'\"\u201c\u201d-\u2014\n\u00a0\u0301😀")), max_size=20)
+
+
+@given(WORDY, st.data())
+@example('"word" x', None)
+def test_snapping_never_leaves_only_punctuation_beside_a_word(text, data):
+    if data is None:
+        start, end = 0, 1  # the opening quote mark alone
+    else:
+        start = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(start, len(text)))
+    s, e = snap_to_words(text, start, end)
+    assert 0 <= s <= e <= len(text)
+    assert text[s:e] == text[s:e].strip() or not text[s:e].strip()
+    a, b = start, end
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    selected = text[a:b]
+    if selected and not any(ch.isalnum() for ch in selected):
+        word_beside = (b < len(text) and text[b].isalnum()) or (a > 0 and text[a - 1].isalnum())
+        if word_beside:
+            assert any(ch.isalnum() for ch in text[s:e])  # the word, not a lone quote mark
+    if any(ch.isalnum() for ch in selected):
+        assert s <= a and e >= b  # a selection with a word in it only ever widens
+
+
+def test_jumping_to_a_span_centres_it_with_context(qtbot, view):
+    text = "".join(f"Line {n} of the article.\n" for n in range(400))
+    show(view, text)
+    start = text.index("Line 200 ")
+    view.flash_span(start, start + 8)
+    middle = view.viewport().height() / 2
+    assert abs(view.caret_rect(start).center().y() - middle) < view.fontMetrics().height() * 2
+    assert view.firstVisibleBlock().blockNumber() < 200 - 3  # lines before it are shown too
+
+
 def test_blank_selection_is_no_span(qtbot, view):
     text = "word\u00a0\u00a0\u00a0\tword"
     show(view, text)
@@ -174,20 +253,20 @@ def test_highlights_land_on_the_right_utf16_ranges(qtbot, view):
     ranges = layout_ranges(view, 1)
     u16 = lambda cp: len(text[block_start:cp].encode("utf-16-le")) // 2  # noqa: E731
     assert [(s, n) for s, n, _f in ranges] == [(u16(s1), u16(e1) - u16(s1)), (u16(s2), u16(e2) - u16(s2))]
-    assert ranges[0][2].background().color() == tint_color(base(view), (COLORS["allegation"],))
-    assert ranges[1][2].background().color() == tint_color(base(view), (COLORS["denial"],))
+    assert ranges[0][2].background().color() == tint_color(base(view), COLORS["allegation"])
+    assert ranges[1][2].background().color() == tint_color(base(view), COLORS["denial"])
     assert layout_ranges(view, 0) == []
 
 
-def test_overlaps_are_split_into_segments_with_innermost_underline(qtbot, view):
+def test_overlaps_take_the_innermost_tint_and_the_outer_underline_unblended(qtbot, view):
     text = "aaaa bbbb cccc dddd"
     show(view, text, [ann("outer", 0, 14, "allegation"), ann("inner", 5, 9, "evidence")])
     ranges = layout_ranges(view, 0)
     assert [(s, n) for s, n, _f in ranges] == [(0, 5), (5, 4), (9, 5)]
     single, double = ranges[0][2], ranges[1][2]
     assert not single.fontUnderline()
-    assert double.fontUnderline() and double.underlineColor() == QColor(COLORS["evidence"])
-    assert double.background().color() == tint_color(base(view), tuple(sorted([COLORS["allegation"], COLORS["evidence"]])))
+    assert double.background().color() == tint_color(base(view), COLORS["evidence"])  # the inner tag, not a mix
+    assert double.fontUnderline() and double.underlineColor() == QColor(COLORS["allegation"])  # the outer tag
     assert ranges[2][2].background().color() == single.background().color()
 
 
@@ -221,7 +300,7 @@ def test_dark_palette_tints_stay_dark(qtbot, view):
     show(view, "dark mode text", [ann("a", 0, 4)])
     color = layout_ranges(view, 0)[0][2].background().color()
     assert color.lightnessF() < 0.5
-    assert color == tint_color(QColor("#1e1e1e"), (COLORS["allegation"],))
+    assert color == tint_color(QColor("#1e1e1e"), COLORS["allegation"])
 
 
 # -- clicks and tooltips ----------------------------------------------------------------------
@@ -259,8 +338,8 @@ def test_flash_find_and_zoom(qtbot, view):
     assert len(view.extraSelections()) == 1
     assert view.cursorRect().top() >= 0 and view.verticalScrollBar().value() > 0
     qtbot.waitUntil(lambda: not view.extraSelections(), timeout=3000)
-    view.set_find_matches([(0, 4), (5, 9)])
-    assert len(view.extraSelections()) == 2
+    view.set_find_matches([(5, 9), (0, 4)])
+    assert view.find_matches() == [(0, 4), (5, 9)]
     size = view.font().pointSizeF()
     view.zoom_in()
     assert view.font().pointSizeF() > size

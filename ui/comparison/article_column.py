@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from operator import attrgetter
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPainter, QPalette, QTextCursor
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from annotator.commands import Changes
@@ -14,11 +14,13 @@ from annotator.errors import NotFoundError
 from annotator.workspace import AnnotationInfo
 
 from ..controller import AppController
-from .article_view import ArticleView
+from .article_view import BASE_POINT_SIZE, ArticleView
 from .highlighter import blend, paused_gc
 from .selection_bar import SelectionBar
 
-MIN_WIDTH = 240
+# A column is never narrower than this at the default zoom (about 30 characters a line: three fit beside the
+# library at 1024 px), and in proportion to the text size when zoomed; the comparison area scrolls sideways instead.
+MIN_WIDTH = 260
 # More added, removed or updated annotations than this at once are found by comparing with the stored rows.
 MAX_INCREMENTAL = 2000
 
@@ -135,7 +137,6 @@ class ArticleColumn(QWidget):
         self.title = ""
         self._known: tuple[int, int] | None = None  # (count, highest id) of the annotations shown
         self._counts: Counter[str] = Counter()
-        self.setMinimumWidth(MIN_WIDTH)
 
         header = QFrame(self)
         header.setObjectName("ArticleHeader")
@@ -180,6 +181,9 @@ class ArticleColumn(QWidget):
         layout.addWidget(line)
         layout.addWidget(self.view, 1)
 
+        self._fit_min_width()
+        self.view.installEventFilter(self)  # zoom: a new font, a new minimum width
+        self.view.viewport().installEventFilter(self)  # a double-click selection shows the bar too
         self.view.mouseSelectionFinished.connect(self._show_selection_bar)
         self.view.hiddenAnnotatorsChanged.connect(lambda _names: self._update_counts())
         self.view.selectionSpanChanged.connect(self._on_selection_span)
@@ -311,11 +315,33 @@ class ArticleColumn(QWidget):
         if span is None:
             self.selection_bar.hide()
             return
-        rect = self.view.span_rect(*span)
-        if not self.view.viewport().rect().intersects(rect):
+        lines, end = self._selection_lines(*span)
+        if not self.view.viewport().rect().intersects(lines):
             self.selection_bar.hide()
             return
-        self.selection_bar.show_near(rect)
+        self.selection_bar.show_near(lines, end.left())
+
+    def _selection_lines(self, start: int, end: int) -> tuple[QRect, QRect]:
+        """(the selected lines, top of the first to bottom of the last; the caret rectangle at the span's end),
+        in viewport coordinates. The last line is the last selected character's, even when the end wraps."""
+        view, offsets = self.view, self.view.offsets
+        cursor = QTextCursor(view.document())
+        cursor.setPosition(offsets.to_qt(start))
+        first = view.cursorRect(cursor)
+        cursor.setPosition(offsets.to_qt(max(start, end - 1)))
+        last = view.cursorRect(cursor)
+        cursor.setPosition(offsets.to_qt(end))
+        return first.united(last), view.cursorRect(cursor)
+
+    def _fit_min_width(self) -> None:
+        self.setMinimumWidth(round(MIN_WIDTH * self.view.font().pointSizeF() / BASE_POINT_SIZE))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if watched is self.view and event.type() == QEvent.Type.FontChange:
+            self._fit_min_width()
+        elif watched is self.view.viewport() and event.type() == QEvent.Type.MouseButtonDblClick:
+            QTimer.singleShot(0, self._show_selection_bar)  # once the view has selected the word
+        return False
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().resizeEvent(event)
@@ -325,3 +351,5 @@ class ArticleColumn(QWidget):
     def _on_selection_span(self, span) -> None:
         if span is None:
             self.selection_bar.hide()
+        else:
+            self._place_selection_bar()  # follows a selection grown by keyboard or re-snapped

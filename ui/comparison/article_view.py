@@ -1,224 +1,113 @@
-"""A read-only view of one article with its highlights.
+"""A read-only view of one article with its highlights, as the analyst works in it: selecting text (snapped
+to whole words unless View › Snap to Words is off), clicking and hovering highlights, the context menu, and
+the selected annotation's outline and handles (``span_handles.py``). What it shows is ``text_view.py``.
 
-The view shows the stored text and never reads text back from Qt: spans are
-always sliced from the stored Python string, and offsets cross the Qt boundary
-only through ``OffsetMap``.
+Offsets cross the Qt boundary only through ``OffsetMap``; spans are sliced from the stored text.
 """
 
 from __future__ import annotations
 
 import html
-from operator import attrgetter
 
-from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QAction,
-    QColor,
-    QFont,
-    QPalette,
-    QTextCharFormat,
-    QTextCursor,
-    QTextDocument,
-    QTextOption,
-)
-from PySide6.QtWidgets import QApplication, QMenu, QPlainTextEdit, QTextEdit, QToolTip, QWidget
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QAction, QPainter, QTextCursor
+from PySide6.QtWidgets import QApplication, QMenu, QToolTip, QWidget
 
 from annotator.queries import AnnotationInfo, TagInfo
-from annotator.spans import snap_to_words
+from annotator.spans import snap_to_words, word_at
 
-from ..offsets import OffsetMap
-from .highlighter import AnnotationHighlighter, HighlightIndex
+from .overlay import line_rects, mark_color, paint_selected
+from .span_handles import SpanHandles
+from .text_view import BASE_POINT_SIZE, HighlightedView, load_plain_text
 
-READING_FONTS = ["Charter", "Georgia", "Source Serif 4", "Source Serif Pro", "Noto Serif", "DejaVu Serif",
-                 "Liberation Serif", "Times New Roman", "serif"]
-BASE_POINT_SIZE = 12
-MIN_ZOOM, MAX_ZOOM = -6, 12
-FLASH_MS = 1000
-# Characters from the top of a newly opened article whose highlights are ready for the first
-# paint (a few screens at usual sizes); the rest follow right after it. A paint that would show
-# more completes them first, so no text is ever painted without its highlights.
-EAGER_CHARS = 40_000
-# Re-highlighting more blocks than this at once goes through the whole document in one pass.
-MAX_BLOCK_REHIGHLIGHTS = 300
+__all__ = ["BASE_POINT_SIZE", "ArticleView", "load_plain_text"]
+
+# The context-menu actions that act on one annotation (by their ActionRegistry object names): they act on
+# the highlight under the pointer, and are disabled where there is none.
+ANNOTATION_ACTIONS = frozenset({"action_delete", "action_edit_note", "action_adjust_span"})
 
 
-def load_plain_text(target: QPlainTextEdit | QTextDocument, text: str) -> None:
-    """``target.setPlainText(text)``, keeping a leading U+FEFF (PySide drops it when converting a str)."""
-    if not text.startswith("\ufeff"):
-        target.setPlainText(text)
-        return
-    target.setPlainText("x" + text)
-    document = target if isinstance(target, QTextDocument) else target.document()
-    QTextCursor(document).deleteChar()
-    if isinstance(target, QPlainTextEdit):
-        target.setTextCursor(QTextCursor(document))
-
-
-def _by_uuid(annotations: list[AnnotationInfo]) -> dict[str, AnnotationInfo]:
-    if not isinstance(annotations, list | tuple):
-        annotations = list(annotations)
-    return dict(zip(map(attrgetter("uuid"), annotations), annotations, strict=True))
-
-
-class ArticleView(QPlainTextEdit):
+class ArticleView(HighlightedView):
     # The current selection as a code-point span (start, end), or None.
     selectionSpanChanged = Signal(object)
     # A plain click on a highlight: the UUID of the innermost annotation there.
     annotationClicked = Signal(str)
     # A mouse selection just ended (the selection bar shows itself).
     mouseSelectionFinished = Signal()
-    # Which annotators are hidden changed (the header recounts).
-    hiddenAnnotatorsChanged = Signal(object)
+    # A handle drag or Shift(+Alt)+arrow moved an end of the selected annotation: (UUID, new start, new end).
+    spanAdjusted = Signal(str, int, int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setReadOnly(True)
-        self.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
-        )
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        self.setFrameShape(QPlainTextEdit.Shape.NoFrame)
-        self.setMouseTracking(True)
-        self.document().setUndoRedoEnabled(False)
-        self.document().setDocumentMargin(14)
-        self._zoom = 0
-        self._apply_font()
-
-        self.article_id: int | None = None
-        self._text = ""
-        self._offsets = OffsetMap("")
-        self._index = HighlightIndex("", self._offsets)
-        self._annotations: dict[str, AnnotationInfo] = {}  # by UUID
-        self._colors: dict[str, str] = {}
-        self._hidden: set[str] = set()
         self._context_actions: list[QAction] = []
-        self._extra: dict[str, list[QTextEdit.ExtraSelection]] = {}
-        self._alt_selection = False
+        self._snap_words = True
+        self._snap_override: bool | None = None  # this selection snaps (True) or not (False) whatever the setting
+        self._selected: str | None = None  # UUID of the annotation selected in the table
         self._press_pos: QPoint | None = None
         self._last_span: tuple[int, int] | None = None
-
-        self._highlighter = AnnotationHighlighter(self.document())
-        self._highlighter.set_palette(self.palette())
-        self._completion_scheduled = False
-        self._flash_timer = QTimer(self, singleShot=True, interval=FLASH_MS)
-        self._flash_timer.timeout.connect(lambda: self._set_extra("flash", []))
+        self._handles = SpanHandles(self)
         self.selectionChanged.connect(self._on_selection_changed)
 
-    # -- content ------------------------------------------------------------
-    @property
-    def text(self) -> str:
-        """The stored text shown (never read back from the widget)."""
-        return self._text
-
-    @property
-    def offsets(self) -> OffsetMap:
-        return self._offsets
-
     def set_article(self, article_id: int, text: str, annotations: list[AnnotationInfo], tags: list[TagInfo]) -> None:
-        self.article_id = article_id
-        self._text = text
-        self._offsets = OffsetMap(text)
-        self._index = HighlightIndex(text, self._offsets)
-        self._colors = {tag.name: tag.color for tag in tags}
-        self._annotations = _by_uuid(annotations)
-        self._extra.clear()
         self._last_span = None
-        # The highlights of the first screens are in place before the text arrives, so the
-        # highlighting pass of the new text draws them; the rest follow right after the first
-        # paint (or before it, should it show more: see paintEvent).
-        first_blocks = self._index.block_of_cp(min(EAGER_CHARS, len(text))) + 1
-        self._index.build(self._annotations.values(), self._colors, self._hidden, first_blocks=first_blocks)
-        self._highlighter.replace_segments(self._index.segments)
-        self._highlighter.set_blocks(self._index.block_starts_cp, len(text))
-        load_plain_text(self, text)
-        self._update_extra_selections()
+        super().set_article(article_id, text, annotations, tags)
 
-    def set_tags(self, tags: list[TagInfo]) -> None:
-        """New tag colours: re-colour every highlight."""
-        self._colors = {tag.name: tag.color for tag in tags}
-        self._reindex()  # colours are part of each segment's key, so changed blocks re-highlight
+    # -- the selected annotation --------------------------------------------------
+    def set_selected_annotation(self, uuid: str | None) -> None:
+        """Mark an annotation of this article as selected (outline and handles), or none."""
+        uuid = uuid if uuid in self._annotations else None
+        if uuid != self._selected:
+            self._selected = uuid
+            self._handles.dragging = self._handles.preview = None
+            self.viewport().update()
 
-    def set_annotations(self, annotations: list[AnnotationInfo]) -> None:
-        """All of the article's annotations afresh (re-highlights only the blocks that changed)."""
-        self._annotations = _by_uuid(annotations)
-        self._reindex()
+    def selected_annotation(self) -> AnnotationInfo | None:
+        """The selected annotation, if this article holds it and its annotator is shown."""
+        ann = self._annotations.get(self._selected) if self._selected else None
+        return None if ann is None or ann.annotator in self._hidden else ann
 
-    def apply_changes(self, changed: list[AnnotationInfo], removed: list[str] = ()) -> None:
-        """A few annotations added or changed (``changed``) or gone (UUIDs in ``removed``): only their blocks redraw."""
-        old = [self._annotations.pop(uuid) for uuid in removed if uuid in self._annotations]
-        old += [self._annotations[a.uuid] for a in changed if a.uuid in self._annotations]
-        for ann in changed:
-            self._annotations[ann.uuid] = ann
-        blocks = self._index.remove(old) | self._index.add(changed)
-        self._highlighter.rehighlight_blocks(blocks)
-
-    def annotations(self) -> list[AnnotationInfo]:
-        return list(self._annotations.values())
-
-    def annotation(self, uuid: str) -> AnnotationInfo | None:
-        return self._annotations.get(uuid)
-
-    def annotation_count(self) -> int:
-        """How many annotations the view holds, hidden annotators' ones included."""
-        return len(self._annotations)
-
-    def set_hidden_annotators(self, names: set[str]) -> None:
-        names = set(names)
-        if names != self._hidden:
-            self._hidden = names
-            self._reindex()
-            self.hiddenAnnotatorsChanged.emit(set(names))
-
-    def hidden_annotators(self) -> set[str]:
-        return set(self._hidden)
-
-    def _reindex(self, full: bool = False) -> None:
-        self._index.build(self._annotations.values(), self._colors, self._hidden)
-        self._highlighter.set_segments(self._index.segments, full=full)
-
-    def complete_highlights(self) -> None:
-        """Highlight the blocks left for after the first paint (nothing when all are done)."""
-        self._completion_scheduled = False
-        blocks = self._index.complete()
-        if len(blocks) > MAX_BLOCK_REHIGHLIGHTS:
-            self._highlighter.rehighlight()
-        elif blocks:
-            self._highlighter.rehighlight_blocks(blocks)
-
-    def _last_visible_block(self) -> int:
-        viewport = self.viewport()
-        return self.cursorForPosition(QPoint(viewport.width() - 1, viewport.height() - 1)).blockNumber()
+    def handle_rects(self) -> dict[str, QRect]:
+        """Where the mouse grabs the selected annotation's start and end handles (those on screen)."""
+        return {edge: rect.toAlignedRect() for edge, rect in self._handles.grab_rects().items()}
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        if self._index.pending:
-            if self._last_visible_block() >= self._index.pending_from:
-                self.complete_highlights()  # never paint text whose highlights are not there yet
-            elif not self._completion_scheduled:
-                self._completion_scheduled = True
-                QTimer.singleShot(0, self.complete_highlights)
         super().paintEvent(event)
+        painter = QPainter(self.viewport())
+        self._paint_selected(painter)
+        painter.end()
 
-    def visible_annotations(self) -> list[AnnotationInfo]:
-        if not self._hidden:
-            return list(self._annotations.values())
-        return [a for a in self._annotations.values() if a.annotator not in self._hidden]
-
-    def annotations_at(self, cp: int) -> list[AnnotationInfo]:
-        """Visible annotations covering the character at code point ``cp``, innermost first."""
-        if not 0 <= cp < len(self._text):
-            return []
-        return self._index.annotations_at(cp)
+    def _paint_selected(self, painter: QPainter) -> None:
+        ann = self.selected_annotation()
+        span = self._handles.span()
+        if ann is None or span is None:
+            return
+        rects = line_rects(self, self._offsets, *span)
+        shown = self.viewport().rect()
+        paint_selected(painter, rects, mark_color(self.palette(), self._colors.get(ann.tag, ann.color)), True,
+                       shown.contains(self.caret_rect(span[0]).center()),
+                       shown.contains(self.caret_rect(span[1]).center()))
 
     # -- selection ------------------------------------------------------------
+    def set_snap_words(self, on: bool) -> None:
+        """View › Snap to Words: mouse selections widen to whole words (on) or keep the exact characters (off)."""
+        self._snap_words = bool(on)
+        self._on_selection_changed()
+
+    def snaps_words(self) -> bool:
+        return self._snap_words
+
+    def _snaps_selection(self) -> bool:
+        return self._snap_words if self._snap_override is None else self._snap_override
+
     def selected_span(self, snap: bool = True) -> tuple[int, int] | None:
-        """The selection as code points; widened to whole words unless ``snap`` is False or Alt was held."""
+        """The selection as code points; widened to whole words while Snap to Words is on (Alt+drag does the
+        opposite once), exact when ``snap`` is False."""
         cursor = self.textCursor()
         if not cursor.hasSelection():
             return None
         start, end = self._offsets.span_from_qt(cursor.selectionStart(), cursor.selectionEnd())
         start, end = max(0, start), min(len(self._text), end)
-        if snap and not self._alt_selection:
+        if snap and self._snaps_selection():
             start, end = snap_to_words(self._text, start, end)
         if start >= end or not self._text[start:end].strip():
             return None
@@ -232,7 +121,7 @@ class ArticleView(QPlainTextEdit):
         cursor = QTextCursor(self.document())
         cursor.setPosition(self._offsets.to_qt(max(0, min(start, len(self._text)))))
         cursor.setPosition(self._offsets.to_qt(max(0, min(end, len(self._text)))), QTextCursor.MoveMode.KeepAnchor)
-        self._alt_selection = True  # an exact span: no snapping
+        self._snap_override = False  # an exact span: no snapping
         self.setTextCursor(cursor)
         self.ensureCursorVisible()
 
@@ -248,14 +137,6 @@ class ArticleView(QPlainTextEdit):
             self._last_span = span
             self.selectionSpanChanged.emit(span)
 
-    def span_rect(self, start: int, end: int) -> QRect:
-        """Viewport rectangle from the first line of a span to its last."""
-        cursor = QTextCursor(self.document())
-        cursor.setPosition(self._offsets.to_qt(start))
-        top = self.cursorRect(cursor)
-        cursor.setPosition(self._offsets.to_qt(end))
-        return top.united(self.cursorRect(cursor))
-
     def createMimeDataFromSelection(self) -> QMimeData:  # noqa: N802 (Qt override)
         """Copy the stored characters exactly (Qt's own copy would turn NBSP into spaces)."""
         data = QMimeData()
@@ -265,95 +146,7 @@ class ArticleView(QPlainTextEdit):
             data.setText(self._text[start:end])
         return data
 
-    # -- transient marks (ExtraSelections: only a handful) -----------------------
-    def flash_span(self, start: int, end: int) -> None:
-        """Scroll a span into view and flash it for about a second."""
-        cursor = self._cursor_for(start, end)
-        shown = QTextCursor(cursor)
-        shown.setPosition(cursor.selectionStart())
-        self.setTextCursor(shown)
-        self.ensureCursorVisible()
-        self._set_extra("flash", [self._extra_selection(cursor, self._flash_format())])
-        self._flash_timer.start()
-
-    def set_find_matches(self, spans: list[tuple[int, int]]) -> None:
-        fmt = QTextCharFormat()
-        fmt.setBackground(QColor(255, 200, 0, 150))
-        self._set_extra("find", [self._extra_selection(self._cursor_for(s, e), fmt) for s, e in spans])
-
-    def _flash_format(self) -> QTextCharFormat:
-        fmt = QTextCharFormat()
-        fmt.setBackground(self.palette().color(QPalette.ColorRole.Highlight))
-        fmt.setForeground(self.palette().color(QPalette.ColorRole.HighlightedText))
-        return fmt
-
-    def _cursor_for(self, start: int, end: int) -> QTextCursor:
-        cursor = QTextCursor(self.document())
-        cursor.setPosition(self._offsets.to_qt(max(0, min(start, len(self._text)))))
-        cursor.setPosition(self._offsets.to_qt(max(0, min(end, len(self._text)))), QTextCursor.MoveMode.KeepAnchor)
-        return cursor
-
-    @staticmethod
-    def _extra_selection(cursor: QTextCursor, fmt: QTextCharFormat) -> QTextEdit.ExtraSelection:
-        selection = QTextEdit.ExtraSelection()
-        selection.cursor = cursor
-        selection.format = fmt
-        return selection
-
-    def _set_extra(self, kind: str, selections: list[QTextEdit.ExtraSelection]) -> None:
-        self._extra[kind] = selections
-        self._update_extra_selections()
-
-    def _update_extra_selections(self) -> None:
-        order = ("find", "flash")
-        self.setExtraSelections([s for kind in order for s in self._extra.get(kind, [])])
-
-    # -- zoom -----------------------------------------------------------------
-    def zoom(self) -> int:
-        return self._zoom
-
-    def set_zoom(self, steps: int) -> None:
-        self._zoom = max(MIN_ZOOM, min(MAX_ZOOM, int(steps)))
-        self._apply_font()
-
-    def zoom_in(self) -> None:
-        self.set_zoom(self._zoom + 1)
-
-    def zoom_out(self) -> None:
-        self.set_zoom(self._zoom - 1)
-
-    def _apply_font(self) -> None:
-        font = QFont()
-        font.setFamilies(READING_FONTS)
-        font.setStyleHint(QFont.StyleHint.Serif)
-        font.setPointSize(BASE_POINT_SIZE + self._zoom)
-        self.setFont(font)
-
     # -- hover, click, context menu ----------------------------------------------
-    def char_at(self, point: QPoint) -> int | None:
-        """Code-point index of the character under a viewport point, or None."""
-        if not self._text:
-            return None
-        position = self.cursorForPosition(point).position()
-        probe = QTextCursor(self.document())
-        for qt_pos in (position, position - 1):
-            if not 0 <= qt_pos < self._offsets.qt_length:
-                continue
-            probe.setPosition(qt_pos)
-            left = self.cursorRect(probe)
-            probe.setPosition(qt_pos + 1)
-            right = self.cursorRect(probe)
-            if left.top() != right.top():  # the character ends its line
-                right = QRect(self.viewport().width(), left.top(), 1, left.height())
-            x0, x1 = sorted((left.x(), right.x()))
-            if x0 <= point.x() <= x1 and left.top() <= point.y() <= left.bottom():
-                return self._offsets.from_qt(qt_pos)
-        return None
-
-    def annotations_at_point(self, point: QPoint) -> list[AnnotationInfo]:
-        cp = self.char_at(point)
-        return [] if cp is None else self.annotations_at(cp)
-
     def tooltip_text(self, annotations: list[AnnotationInfo]) -> str:
         """Rich text describing every annotation given (tag, annotator, note, date)."""
         rows = []
@@ -362,6 +155,8 @@ class ArticleView(QPlainTextEdit):
             when = ann.created_at.astimezone().strftime("%Y-%m-%d %H:%M") if ann.created_at else ""
             row = (f"<span style='color:{color}'>■</span> <b>{html.escape(ann.tag)}</b>"
                    f" — {html.escape(ann.annotator)} <span style='color:gray'>{when}</span>")
+            if ann.edited_note:  # someone other than the author changed it last
+                row += f" <span style='color:gray'>· {html.escape(ann.edited_note)}</span>"
             if ann.note:
                 row += f"<br>&nbsp;&nbsp;&nbsp;<i>{html.escape(ann.note)}</i>"
             rows.append(row)
@@ -382,8 +177,12 @@ class ArticleView(QPlainTextEdit):
         return super().viewportEvent(event)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.button() == Qt.MouseButton.LeftButton and self._handles.press(event.position().toPoint()):
+            event.accept()  # a handle drag: no text selection
+            return
         if event.button() == Qt.MouseButton.LeftButton:
-            self._alt_selection = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+            alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+            self._snap_override = (not self._snap_words) if alt else None
             self._press_pos = event.position().toPoint()
             if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
                 # A press inside the selection starts a new one (no dragging the text away).
@@ -394,14 +193,27 @@ class ArticleView(QPlainTextEdit):
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        point = event.position().toPoint()
+        if self._handles.dragging:
+            self._handles.move(point)
+            return
         super().mouseMoveEvent(event)
         if not event.buttons():
-            over = bool(self.annotations_at_point(event.position().toPoint()))
-            cursor = Qt.CursorShape.PointingHandCursor if over else Qt.CursorShape.IBeamCursor
+            if self._handles.edge_at(point):
+                cursor = Qt.CursorShape.SizeHorCursor
+            elif self.annotations_at_point(point):
+                cursor = Qt.CursorShape.PointingHandCursor
+            else:
+                cursor = Qt.CursorShape.IBeamCursor
             if self.viewport().cursor().shape() != cursor:
                 self.viewport().setCursor(cursor)
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if self._handles.dragging:
+            ann, span = self.selected_annotation(), self._handles.release()
+            if ann is not None and span is not None:
+                self.spanAdjusted.emit(ann.uuid, *span)
+            return
         super().mouseReleaseEvent(event)
         if event.button() != Qt.MouseButton.LeftButton or self._press_pos is None:
             return
@@ -418,25 +230,60 @@ class ArticleView(QPlainTextEdit):
             if found:
                 self.annotationClicked.emit(found[0].uuid)
 
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """A double-click selects the word there (never a lone quote mark beside it), exactly, whatever snapping."""
+        super().mouseDoubleClickEvent(event)
+        cp = self.char_at(event.position().toPoint())
+        word = None if cp is None or event.button() != Qt.MouseButton.LeftButton else word_at(self._text, cp)
+        if word is not None:
+            self.select_span(*word)
+        if self.textCursor().hasSelection():
+            self.mouseSelectionFinished.emit()  # the tag bar shows for a double-clicked word as for a drag
+
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if event.key() == Qt.Key.Key_Escape and self.textCursor().hasSelection():
             self.clear_selection()
             return
+        if self._nudge_selected(event):
+            return
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-            self._alt_selection = False  # a keyboard selection snaps like a plain drag
+            self._snap_override = None  # a keyboard selection snaps like a plain drag
         super().keyPressEvent(event)
+
+    def _nudge_selected(self, event) -> bool:
+        """Shift+Left/Right moves the selected annotation's end, Shift+Alt+Left/Right its start, while the caret is
+        in it and no text is selected (elsewhere Shift+arrows select text as usual)."""
+        ann = self.selected_annotation()
+        cursor = self.textCursor()
+        if ann is None or cursor.hasSelection() or not ann.start <= self._offsets.from_qt(cursor.position()) <= ann.end:
+            return False
+        span = self._handles.nudge(event.key(), event.modifiers())
+        if span is None:
+            return False
+        self.spanAdjusted.emit(ann.uuid, *span)
+        return True
 
     def set_context_actions(self, actions: list[QAction]) -> None:
         """Shared QActions (owned by the main window) shown at the top of the context menu."""
         self._context_actions = list(actions)
 
     def build_context_menu(self, point: QPoint) -> QMenu:
-        """The context menu for a viewport point: the shared actions, then Copy / Select All."""
-        if not self.textCursor().hasSelection():
-            found = self.annotations_at_point(point)
-            if found:
-                self.annotationClicked.emit(found[0].uuid)  # the actions then act on it
+        """The context menu for a viewport point: the shared actions, then Copy / Select All.
+
+        Over a highlight (outside a text selection) the annotation actions act on its innermost annotation,
+        which is selected for them; elsewhere they are disabled until the menu closes.
+        """
+        found = self.annotations_at_point(point)
+        cursor = self.textCursor()
+        cp = self.char_at(point)
+        in_selection = cursor.hasSelection() and cp is not None and \
+            self._offsets.to_qt(cp) in range(cursor.selectionStart(), cursor.selectionEnd())
+        if found and not in_selection:
+            self.annotationClicked.emit(found[0].uuid)  # the actions then act on it
         menu = self.createStandardContextMenu(point)
+        if not found or in_selection:
+            self._disable_until_hidden(menu, [a for a in self._context_actions
+                                              if a is not None and a.objectName() in ANNOTATION_ACTIONS])
         first = menu.actions()[0] if menu.actions() else None
         for action in self._context_actions:
             if action is None or action.isSeparator():
@@ -447,22 +294,22 @@ class ArticleView(QPlainTextEdit):
             menu.insertSeparator(first)
         return menu
 
+    @staticmethod
+    def _disable_until_hidden(menu: QMenu, actions: list[QAction]) -> None:
+        """Disable shared actions while ``menu`` is open, then give each back the state it had."""
+        states = [(action, action.isEnabled()) for action in actions]
+        for action in actions:
+            action.setEnabled(False)
+
+        def restore() -> None:
+            for action, enabled in states:
+                action.setEnabled(enabled)
+
+        menu.aboutToHide.connect(restore)
+        menu.destroyed.connect(restore)
+
     def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt override)
         menu = self.build_context_menu(event.pos())
         menu.exec(event.globalPos())
         menu.deleteLater()
 
-    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            delta = event.angleDelta().y()
-            if delta:
-                self.zoom_in() if delta > 0 else self.zoom_out()
-            event.accept()
-            return
-        super().wheelEvent(event)
-
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt override)
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_highlighter"):
-            self._highlighter.set_palette(self.palette())
-            self._highlighter.rehighlight()

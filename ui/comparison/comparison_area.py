@@ -1,12 +1,13 @@
-"""The chosen articles side by side, in resizable columns."""
+"""The chosen articles side by side, in resizable columns that scroll sideways once they reach their readable
+minimum width (so any number of columns fits any window)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QSplitter, QStackedLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSplitter, QStackedLayout, QWidget
 
-from annotator import search
+from annotator.commands import UpdateAnnotation
 
 from ..controller import AppController
 from .article_column import ArticleColumn
@@ -31,18 +32,26 @@ class ComparisonArea(QWidget):
         self._tag_actions: list[QAction] = []
         self._hidden_annotators: set[str] = set()
         self._zoom = 0
+        self._snap_words = True
         self._sync_scroll = False
         self._syncing = False
+        controller.analystChanged.connect(self._on_analyst_changed)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(6)
+        # The splitter is as wide as the window allows, or as its columns' minimum widths need: then it scrolls.
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("ComparisonScroll")
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setWidget(self.splitter)
         self.empty_label = QLabel(EMPTY_HINT)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         self._stack = QStackedLayout(self)
         self._stack.addWidget(self.empty_label)
-        self._stack.addWidget(self.splitter)
+        self._stack.addWidget(self.scroll_area)
 
     # -- which articles -------------------------------------------------
     def set_articles(self, article_ids: list[int]) -> None:
@@ -79,6 +88,9 @@ class ComparisonArea(QWidget):
         column.set_tag_actions(self._tag_actions)
         view.set_hidden_annotators(self._hidden_annotators)
         view.set_zoom(self._zoom)
+        view.set_snap_words(self._snap_words)
+        view.set_own_annotator(self.controller.analyst)
+        view.spanAdjusted.connect(self._adjust_span)
         view.selectionSpanChanged.connect(lambda span, c=column: self._on_selection(c, span))
         view.annotationClicked.connect(self.annotationClicked)
         view.verticalScrollBar().valueChanged.connect(lambda _v, c=column: self._on_scrolled(c))
@@ -104,7 +116,27 @@ class ComparisonArea(QWidget):
     def show_span(self, article_id: int, start: int, end: int) -> None:
         column = self.column_for(article_id)
         if column is not None:
+            self.reveal(column)
             column.view.flash_span(start, end)
+
+    def _adjust_span(self, uuid: str, start: int, end: int) -> None:
+        """A handle drag or Shift(+Alt)+arrow moved an end of the selected annotation: one undo step."""
+        self.controller.run(UpdateAnnotation(uuid, start=start, end=end))
+
+    def set_selected_annotation(self, uuid: str | None) -> None:
+        """Outline the annotation selected in the table (with handles to adjust it) in the column showing it;
+        None, or a UUID no column shows, clears the mark."""
+        for column in self._columns:
+            column.view.set_selected_annotation(uuid)
+
+    def reveal(self, column: ArticleColumn) -> None:
+        """Scroll the comparison area sideways until ``column`` is in view (its left edge first)."""
+        self._scroll_to(column)
+        QTimer.singleShot(0, self, lambda: self._scroll_to(column))  # again once a column just added is placed
+
+    def _scroll_to(self, column: ArticleColumn) -> None:
+        if column in self._columns:
+            self.scroll_area.ensureWidgetVisible(column, 0, 0)
 
     # -- view settings ------------------------------------------------------
     def set_context_actions(self, actions: list[QAction]) -> None:
@@ -131,6 +163,16 @@ class ComparisonArea(QWidget):
         for column in self._columns:
             column.view.set_zoom(self._zoom)
 
+    def set_snap_words(self, on: bool) -> None:
+        """View › Snap to Words, for every column."""
+        self._snap_words = on
+        for column in self._columns:
+            column.view.set_snap_words(on)
+
+    def _on_analyst_changed(self, name: str) -> None:
+        for column in self._columns:
+            column.view.set_own_annotator(name)
+
     def set_sync_scroll(self, enabled: bool) -> None:
         self._sync_scroll = enabled
 
@@ -147,13 +189,3 @@ class ComparisonArea(QWidget):
                     other.setValue(round(fraction * other.maximum()))
         finally:
             self._syncing = False
-
-    # -- find -----------------------------------------------------------------
-    def find(self, query: str) -> list[tuple[int, int, int]]:
-        """Highlight every match in the shown articles; returns (article_id, start, end) spans."""
-        matches: list[tuple[int, int, int]] = []
-        for column in self._columns:
-            spans = search.find_all(column.text, query) if query else []
-            column.view.set_find_matches(spans)
-            matches.extend((column.article_id, start, end) for start, end in spans)
-        return matches

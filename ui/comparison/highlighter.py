@@ -2,9 +2,11 @@
 
 The index is built once per reload: each visible annotation is converted to Qt
 positions, cut at block boundaries, and every block is split into elementary
-segments. A segment under one annotation gets a light tint of its tag colour;
-under several, a stronger mix plus an underline in the colour of the innermost
-(shortest) annotation. ``highlightBlock`` only looks up its own block.
+segments. Colours are never blended: a segment is tinted with the tag colour of
+its innermost (shortest) annotation and, where annotations overlap, underlined
+in the colour of the next one out; the margin (``margin.py``) shows every tag
+covering a line. A teammate's annotation has a paler tint and a dashed
+underline. ``highlightBlock`` only looks up its own block.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from ..offsets import OffsetMap
 # Characters QTextDocument turns into block breaks when given plain text.
 BLOCK_SEPARATORS = re.compile("[\n\r\u2029\ufdd0\ufdd1]")
 
-# A segment's look: (sorted tag colours covering it, colour of the innermost one).
-FormatKey = tuple[tuple[str, ...], str]
+# A segment's look: (fill colour, pale fill: a teammate's, underline colour or "", dashed underline: a teammate's).
+FormatKey = tuple[str, bool, str, bool]
 
 
 @contextmanager
@@ -56,34 +58,28 @@ def blend(base: QColor, tint: QColor, amount: float) -> QColor:
     )
 
 
-def mix(colors: Iterable[str]) -> QColor:
-    """The average of some '#rrggbb' colours."""
-    parsed = [QColor(c) for c in colors]
-    n = len(parsed) or 1
-    return QColor.fromRgbF(
-        sum(c.redF() for c in parsed) / n, sum(c.greenF() for c in parsed) / n, sum(c.blueF() for c in parsed) / n
-    )
+def tint_color(base: QColor, color: str, teammate: bool = False) -> QColor:
+    """The background of text whose innermost annotation has this tag colour (paler for a teammate's)."""
+    if is_dark(base):
+        return blend(base, QColor(color), 0.26 if teammate else 0.42)
+    return blend(base, QColor(color), 0.16 if teammate else 0.30)
 
 
-def tint_color(base: QColor, colors: tuple[str, ...]) -> QColor:
-    """The background for a segment covered by annotations of these tag colours."""
-    dark = is_dark(base)
-    if len(colors) == 1:
-        return blend(base, QColor(colors[0]), 0.42 if dark else 0.30)
-    return blend(base, mix(colors), 0.60 if dark else 0.52)
+def line_color(base: QColor, color: str) -> QColor:
+    """A tag colour drawn as a line or stripe: lifted a little on a dark background so it stands out."""
+    line = QColor(color)
+    return line.lighter(135) if is_dark(base) else line
 
 
 def make_format(base: QColor, key: FormatKey) -> QTextCharFormat:
-    colors, innermost = key
+    fill, pale, under, dashed = key
     fmt = QTextCharFormat()
-    fmt.setBackground(tint_color(base, colors))
-    if len(colors) > 1:
-        underline = QColor(innermost)
-        if is_dark(base):
-            underline = underline.lighter(135)
+    fmt.setBackground(tint_color(base, fill, pale))
+    if under:
         fmt.setFontUnderline(True)
-        fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
-        fmt.setUnderlineColor(underline)
+        style = QTextCharFormat.UnderlineStyle
+        fmt.setUnderlineStyle(style.DashUnderline if dashed else style.SingleUnderline)
+        fmt.setUnderlineColor(line_color(base, under))
     return fmt
 
 
@@ -108,6 +104,7 @@ class HighlightIndex:
         self._pieces: dict[int, list[tuple[int, int, AnnotationInfo]]] = {}
         self.colors: dict[str, str] = {}
         self.hidden: set[str] = set()
+        self.own: str | None = None  # whose annotations are not a teammate's (None: nobody is a teammate)
 
     def block_of_cp(self, cp: int) -> int:
         return bisect_right(self.block_starts_cp, cp) - 1
@@ -121,23 +118,23 @@ class HighlightIndex:
         return starts[block + 1] - 1 if block + 1 < len(starts) else self.offsets.qt_length
 
     def build(self, annotations: Iterable[AnnotationInfo], colors: dict[str, str], hidden: set[str],
-              first_blocks: int | None = None) -> None:
+              first_blocks: int | None = None, own: str | None = None) -> None:
         """Index every annotation afresh (hidden annotators' ones are left out).
 
         With ``first_blocks``, only blocks before that one get their segments now; ``complete``
         does the rest (``pending`` says whether some are left). Hit-testing is complete either way.
         """
-        self.colors, self.hidden = dict(colors), set(hidden)
+        self.colors, self.hidden, self.own = dict(colors), set(hidden), own
         self._pieces = {}
         self.annotations = {}
         self.pending_from = None
         with paused_gc():
             self._place_all(annotations)
-            pieces, colors = self._pieces, self.colors
+            pieces, colors, own = self._pieces, self.colors, self.own
             if first_blocks is None:
-                self.segments = {block: _segments(items, colors) for block, items in pieces.items()}
+                self.segments = {block: _segments(items, colors, own) for block, items in pieces.items()}
             else:
-                self.segments = {block: _segments(items, colors) for block, items in pieces.items()
+                self.segments = {block: _segments(items, colors, own) for block, items in pieces.items()
                                  if block < first_blocks}
                 if len(self.segments) < len(pieces):
                     self.pending_from = first_blocks
@@ -155,7 +152,7 @@ class HighlightIndex:
         with paused_gc():
             for block, items in self._pieces.items():
                 if block >= self.pending_from and block not in self.segments:
-                    self.segments[block] = _segments(items, self.colors)
+                    self.segments[block] = _segments(items, self.colors, self.own)
                     done.append(block)
         self.pending_from = None
         return done
@@ -191,7 +188,7 @@ class HighlightIndex:
         for block in blocks:
             items = self._pieces.get(block)
             if items:
-                self.segments[block] = _segments(items, self.colors)
+                self.segments[block] = _segments(items, self.colors, self.own)
             else:
                 self.segments.pop(block, None)
 
@@ -258,13 +255,13 @@ class HighlightIndex:
 
 # Shared key objects: equal looks are the same tuple, so comparing and hashing them stays cheap.
 _KEYS: dict[FormatKey, FormatKey] = {}
-_SINGLE_KEYS: dict[str, FormatKey] = {}  # the look of a segment under one annotation, by colour
+_SINGLE_KEYS: dict[tuple[str, bool], FormatKey] = {}  # the look of a segment under one annotation
 
 
-def _single_key(color: str) -> FormatKey:
-    key = _SINGLE_KEYS.get(color)
+def _single_key(color: str, teammate: bool) -> FormatKey:
+    key = _SINGLE_KEYS.get((color, teammate))
     if key is None:
-        key = _SINGLE_KEYS[color] = _shared_key(((color,), color))
+        key = _SINGLE_KEYS[color, teammate] = _shared_key((color, teammate, color if teammate else "", teammate))
     return key
 
 
@@ -272,16 +269,17 @@ def _shared_key(key: FormatKey) -> FormatKey:
     return _KEYS.setdefault(key, key)
 
 
-def _segments(items: list[tuple[int, int, AnnotationInfo]], colors: dict[str, str]) -> list[tuple[int, int, FormatKey]]:
+def _segments(items: list[tuple[int, int, AnnotationInfo]], colors: dict[str, str],
+              own: str | None) -> list[tuple[int, int, FormatKey]]:
     """Split one block's pieces into elementary segments, each with its look.
 
-    A segment's look is the sorted colours of every piece covering it and the colour of the
-    innermost (shortest, then latest-starting, then lowest UUID) annotation among them. Touching
-    segments that look the same are merged.
+    A segment takes the tint of its innermost (shortest, then latest-starting, then lowest UUID)
+    annotation and, under several, the underline of the next one out. Touching segments that
+    look the same are merged.
     """
     if len(items) == 1:
         s, e, ann = items[0]
-        return [(s, e - s, _single_key(colors.get(ann.tag, ann.color)))]
+        return [(s, e - s, _single_key(colors.get(ann.tag, ann.color), own is not None and ann.annotator != own))]
     ordered = sorted(items, key=_FIRST)
     # The usual case: pieces side by side, none overlapping — each is one segment of its own colour.
     disjoint = True
@@ -294,7 +292,7 @@ def _segments(items: list[tuple[int, int, AnnotationInfo]], colors: dict[str, st
     out: list[tuple[int, int, FormatKey]] = []
     if disjoint:
         for s, e, ann in ordered:
-            key = _single_key(colors.get(ann.tag, ann.color))
+            key = _single_key(colors.get(ann.tag, ann.color), own is not None and ann.annotator != own)
             if out and out[-1][2] is key and out[-1][0] + out[-1][1] == s:
                 out[-1] = (out[-1][0], e - out[-1][0], key)
             else:
@@ -302,9 +300,9 @@ def _segments(items: list[tuple[int, int, AnnotationInfo]], colors: dict[str, st
         return out
     # Overlaps: sweep the boundaries left to right with the set of pieces covering each gap.
     boundaries = sorted({p for s, e, _ann in ordered for p in (s, e)})
-    pieces = [(s, e, colors.get(ann.tag, ann.color), (ann.end - ann.start, -ann.start, ann.uuid))
-              for s, e, ann in ordered]
-    active: list[tuple[int, int, str, tuple]] = []
+    pieces = [(s, e, colors.get(ann.tag, ann.color), (ann.end - ann.start, -ann.start, ann.uuid),
+               own is not None and ann.annotator != own) for s, e, ann in ordered]
+    active: list[tuple] = []
     following = 0
     count = len(pieces)
     previous = boundaries[0]
@@ -317,15 +315,10 @@ def _segments(items: list[tuple[int, int, AnnotationInfo]], colors: dict[str, st
             following += 1
         if active:
             if len(active) == 1:
-                key = _single_key(active[0][2])
-            elif len(active) == 2:
-                a, b = active
-                innermost = a if a[3] < b[3] else b
-                pair = (a[2], b[2]) if a[2] <= b[2] else (b[2], a[2])
-                key = _shared_key((pair, innermost[2]))
+                key = _single_key(active[0][2], active[0][4])
             else:
-                innermost = min(active, key=_rank)
-                key = _shared_key((tuple(sorted([p[2] for p in active])), innermost[2]))
+                inner, outer = sorted(active, key=_rank)[:2]
+                key = _shared_key((inner[2], inner[4], outer[2], outer[4]))
             if out and out[-1][2] is key and out[-1][0] + out[-1][1] == previous:
                 out[-1] = (out[-1][0], position - out[-1][0], key)
             else:

@@ -1,18 +1,33 @@
-"""The desktop app's dialogs. Each works through the AppController; none touches storage directly."""
+"""The desktop app's dialogs. Each works through the AppController; none touches storage directly.
 
-from .analyst_dialog import AnalystDialog, ask_analyst_name
-from .errors import install_excepthook, show_error
-from .export_dialog import ExportDialog, export_annotations
-from .import_dialog import choose_import_folder, choose_import_paths, import_articles
-from .merge_dialog import MergePreviewDialog, load_teammate_database, share_my_database
-from .progress import CANCELLED, run_with_progress
-from .shortcuts import show_shortcuts
-from .tag_manager import TagManagerDialog
-from .write_failure import WriteFailureDialog, save_copy_elsewhere, show_write_failure
+Each name is imported from its module the first time it is used: start-up needs only a few of them
+(the error hook and the name prompt), and importing them all would delay the first painted window.
+"""
 
-__all__ = [
-    "CANCELLED", "AnalystDialog", "ExportDialog", "MergePreviewDialog", "TagManagerDialog", "WriteFailureDialog",
-    "ask_analyst_name", "choose_import_folder", "choose_import_paths", "export_annotations", "import_articles",
-    "install_excepthook", "load_teammate_database", "run_with_progress", "save_copy_elsewhere",
-    "share_my_database", "show_error", "show_shortcuts", "show_write_failure",
-]
+from __future__ import annotations
+
+import importlib
+
+_MODULE_OF = {
+    "AnalystDialog": "analyst_dialog", "ask_analyst_name": "analyst_dialog",
+    "ArticleDetailsDialog": "article_dialog", "edit_article_details": "article_dialog",
+    "install_excepthook": "errors", "show_error": "errors",
+    "ExportDialog": "export_dialog", "export_annotations": "export_dialog",
+    "choose_import_folder": "import_dialog", "choose_import_paths": "import_dialog", "import_articles": "import_dialog",
+    "MergePreviewDialog": "merge_dialog", "load_teammate_database": "merge_dialog", "share_my_database": "merge_dialog",
+    "NoteDialog": "note_dialog", "ask_note": "note_dialog",
+    "CANCELLED": "progress", "run_with_progress": "progress",
+    "show_shortcuts": "shortcuts",
+    "TagManagerDialog": "tag_manager",
+    "WriteFailureDialog": "write_failure", "save_copy_elsewhere": "write_failure", "show_write_failure": "write_failure",
+}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+    globals()[name] = value  # once found, a plain attribute
+    return value

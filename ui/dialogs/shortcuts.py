@@ -14,5 +14,8 @@ def show_shortcuts(parent: QWidget | None, actions) -> None:
         for action in actions.all().values()
         if not action.shortcut().isEmpty()
     )
-    hint = "<p>Hold <b>Alt</b> while selecting to keep the exact characters instead of whole words.</p>"
+    hint = ("<p>View › <b>Snap to Words</b> widens a mouse selection to whole words; untick it to keep the exact "
+            "characters (<b>Alt</b>+drag does the other, once).</p>"
+            "<p>The selected annotation: drag the handles at its ends, or press <b>Shift+Left/Right</b> to move its "
+            "end and <b>Shift+Alt+Left/Right</b> to move its start (with the caret inside it).</p>")
     QMessageBox.information(parent, "Keyboard Shortcuts", f"<table cellpadding=3>{rows}</table>{hint}")

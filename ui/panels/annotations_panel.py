@@ -72,6 +72,7 @@ class TagDelegate(QStyledItemDelegate):
 class AnnotationsPanel(QWidget):
     # (article id, start, end, uuid) of the row the user selected.
     annotationActivated = Signal(int, int, int, str)
+    selectionCleared = Signal()  # no row is selected any more: the text shows no selected annotation
 
     def __init__(self, controller: AppController, parent: QWidget | None = None):
         super().__init__(parent)
@@ -329,6 +330,7 @@ class AnnotationsPanel(QWidget):
         if not current.isValid() or not selection_model.isRowSelected(current.row()):
             rows = selection_model.selectedRows()
             if not rows:
+                self.selectionCleared.emit()
                 return
             current = rows[0]
         span = current.siblingAtColumn(0).data(SpanRole)
