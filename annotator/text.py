@@ -14,8 +14,6 @@ import codecs
 import hashlib
 import re
 
-from charset_normalizer import from_bytes
-
 from .errors import ImportFileError, InvalidValueError
 from .rules import check_article_text, has_visible_text
 
@@ -149,6 +147,8 @@ def _guess_legacy(data: bytes | bytearray) -> str:
     quotes. Without a BOM, UTF-16/32 is never right here: ASCII would hold NUL
     bytes, which are refused before this point.
     """
+    from charset_normalizer import from_bytes  # here: only a file that is not UTF-8 needs it, not start-up
+
     matches = [m for m in from_bytes(data) if not m.encoding.startswith(("utf_16", "utf_32"))]
     try:
         western: str | None = data.decode("cp1252")

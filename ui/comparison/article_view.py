@@ -158,7 +158,8 @@ class ArticleView(HighlightedView):
             if ann.edited_note:  # someone other than the author changed it last
                 row += f" <span style='color:gray'>· {html.escape(ann.edited_note)}</span>"
             if ann.note:
-                row += f"<br>&nbsp;&nbsp;&nbsp;<i>{html.escape(ann.note)}</i>"
+                note = html.escape(ann.note).replace("\n", "<br>&nbsp;&nbsp;&nbsp;")  # keep the note's line breaks
+                row += f"<br>&nbsp;&nbsp;&nbsp;<i>{note}</i>"
             rows.append(row)
         return "<br>".join(rows)
 
@@ -271,7 +272,8 @@ class ArticleView(HighlightedView):
         """The context menu for a viewport point: the shared actions, then Copy / Select All.
 
         Over a highlight (outside a text selection) the annotation actions act on its innermost annotation,
-        which is selected for them; elsewhere they are disabled until the menu closes.
+        which is selected for them; elsewhere they are disabled until the menu closes, and the tags too where
+        there is no text selection either (else they would re-tag whatever row the table has selected).
         """
         found = self.annotations_at_point(point)
         cursor = self.textCursor()
@@ -282,8 +284,8 @@ class ArticleView(HighlightedView):
             self.annotationClicked.emit(found[0].uuid)  # the actions then act on it
         menu = self.createStandardContextMenu(point)
         if not found or in_selection:
-            self._disable_until_hidden(menu, [a for a in self._context_actions
-                                              if a is not None and a.objectName() in ANNOTATION_ACTIONS])
+            self._disable_until_hidden(menu, [a for a in self._context_actions if a is not None and not a.isSeparator()
+                                              and (a.objectName() in ANNOTATION_ACTIONS or not in_selection)])
         first = menu.actions()[0] if menu.actions() else None
         for action in self._context_actions:
             if action is None or action.isSeparator():
