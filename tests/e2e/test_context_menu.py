@@ -51,6 +51,22 @@ def test_right_click_on_untagged_text_disables_the_annotation_actions(window, qt
     menu.deleteLater()
 
 
+def test_a_closed_menu_gives_the_actions_back_once_and_never_undoes_later_changes(window, qtbot):
+    other = tag(window, 2, "crematorium", "evidence")
+    window.annotations.select_annotation(other)
+    view = window.comparison.column_for(1).view
+    menu = view.build_context_menu(point_in(view, view.text.index("declassified") + 3))
+    menu.popup(view.viewport().mapToGlobal(QPoint(10, 10)))
+    qtbot.waitUntil(menu.isVisible)
+    menu.close()
+    qtbot.waitUntil(lambda: window.actions["delete"].isEnabled())
+    window.annotations.table.clearSelection()  # nothing selected now: the window disables Delete itself
+    window.actions["delete"].setEnabled(False)
+    with qtbot.waitSignal(menu.destroyed):
+        menu.deleteLater()
+    assert not window.actions["delete"].isEnabled(), "the menu's end must not bring back a stale state"
+
+
 def test_right_click_on_nested_highlights_acts_on_the_innermost(window, qtbot):
     outer = tag(window, 1, "declassified information", "allegation")
     inner = tag(window, 1, "information", "evidence", within="declassified information")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 
+import shiboken6
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QAction, QPainter, QTextCursor
 from PySide6.QtWidgets import QApplication, QMenu, QToolTip, QWidget
@@ -304,8 +305,11 @@ class ArticleView(HighlightedView):
             action.setEnabled(False)
 
         def restore() -> None:
-            for action, enabled in states:
-                action.setEnabled(enabled)
+            # Once only (hidden, or destroyed unshown), and never on an action the window has deleted since.
+            while states:
+                action, enabled = states.pop()
+                if shiboken6.isValid(action):
+                    action.setEnabled(enabled)
 
         menu.aboutToHide.connect(restore)
         menu.destroyed.connect(restore)
