@@ -62,8 +62,10 @@ def test_a_closed_menu_gives_the_actions_back_once_and_never_undoes_later_change
     qtbot.waitUntil(lambda: window.actions["delete"].isEnabled())
     window.annotations.table.clearSelection()  # nothing selected now: the window disables Delete itself
     window.actions["delete"].setEnabled(False)
-    with qtbot.waitSignal(menu.destroyed):
-        menu.deleteLater()
+    gone: list[bool] = []
+    menu.destroyed.connect(lambda: gone.append(True))
+    menu.deleteLater()
+    qtbot.waitUntil(lambda: bool(gone))
     assert not window.actions["delete"].isEnabled(), "the menu's end must not bring back a stale state"
 
 
