@@ -49,7 +49,10 @@ class AnnotationEditing:
         if column is not None:
             column.view.clear_selection()
         if command.result.added:
-            self.annotations.select_annotation(command.result.added[0])
+            new = command.result.added[0]
+            # The text marks (outline, handles) the annotation the table now selects, not the one clicked before.
+            shown = self.annotations.select_annotation(new)
+            self.comparison.set_selected_annotation(new if shown else None)
         return True
 
     def _selected(self) -> list[str]:

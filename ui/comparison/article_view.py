@@ -253,8 +253,8 @@ class ArticleView(HighlightedView):
         super().keyPressEvent(event)
 
     def _nudge_selected(self, event) -> bool:
-        """Shift+Left/Right moves the selected annotation's end, Shift+Alt+Left/Right its start, while the caret is
-        in it and no text is selected (elsewhere Shift+arrows select text as usual)."""
+        """Shift+Left/Right moves the selected annotation's end, Shift+Alt (or Ctrl+Shift)+Left/Right its start, while
+        the caret is in it and no text is selected (elsewhere Shift+arrows select text as usual)."""
         ann = self.selected_annotation()
         cursor = self.textCursor()
         if ann is None or cursor.hasSelection() or not ann.start <= self._offsets.from_qt(cursor.position()) <= ann.end:
@@ -263,6 +263,9 @@ class ArticleView(HighlightedView):
         if span is None:
             return False
         self.spanAdjusted.emit(ann.uuid, *span)
+        # Keep the caret in the span (a start moved past it would leave it out): the next press moves an end again.
+        cursor.setPosition(self._offsets.to_qt(min(max(self._offsets.from_qt(cursor.position()), span[0]), span[1])))
+        self.setTextCursor(cursor)
         return True
 
     def set_context_actions(self, actions: list[QAction]) -> None:

@@ -92,12 +92,18 @@ class ComparisonArea(QWidget):
         view.set_own_annotator(self.controller.analyst)
         view.spanAdjusted.connect(self._adjust_span)
         view.selectionSpanChanged.connect(lambda span, c=column: self._on_selection(c, span))
+        view.annotationClicked.connect(self._clear_selections)  # first: a tag key or menu then acts on the highlight
         view.annotationClicked.connect(self.annotationClicked)
         view.verticalScrollBar().valueChanged.connect(lambda _v, c=column: self._on_scrolled(c))
         column.closeRequested.connect(self.columnCloseRequested)
         return column
 
     # -- selection ----------------------------------------------------------
+    def _clear_selections(self) -> None:
+        """A highlight was clicked (or right-clicked): a text selection left in any column would take the tag."""
+        for column in self._columns:
+            column.view.clear_selection()
+
     def _on_selection(self, column: ArticleColumn, span) -> None:
         if span is not None:
             self._current = column

@@ -24,7 +24,7 @@ class FindBar(QWidget):
         self.edit = QLineEdit()
         self.edit.setPlaceholderText("Find in shown articles…")
         self.edit.setClearButtonEnabled(True)
-        self.edit.setMinimumWidth(260)
+        self.edit.setMinimumWidth(160)  # the bar then fits beside the Library in a window for a 1024 px screen
         self.count_label = QLabel()
         self.count_label.setMinimumWidth(90)
         self._debounce = QTimer(self, singleShot=True, interval=200)

@@ -1,7 +1,7 @@
 """Adjusting the selected annotation's span in the article view: drag a handle at either end, or move an end
-with the keyboard (Shift+Left/Right the end, Shift+Alt+Left/Right the start; a word at a time while Snap to
-Words is on, else a character). The view says what came out through its ``spanAdjusted`` signal; the store
-is changed by whoever listens (one UpdateAnnotation, one undo step).
+with the keyboard (Shift+Left/Right the end, Shift+Alt+Left/Right or Ctrl+Shift+Left/Right the start, as Openbox
+takes Shift+Alt+arrows; a word at a time while Snap to Words is on, else a character). The view says what came
+out through its ``spanAdjusted`` signal; the store is changed by whoever listens (one UpdateAnnotation, one undo step).
 """
 
 from __future__ import annotations
@@ -95,14 +95,15 @@ class SpanHandles:
         return new if new[0] < new[1] and has_visible_span(text, *new) else None
 
     def nudge(self, key: int, modifiers: Qt.KeyboardModifier) -> tuple[int, int] | None:
-        """The span after Shift(+Alt)+Left/Right, or None when the key is not one of those or nothing moves."""
+        """The span after Shift(+Alt or +Ctrl)+Left/Right, or None when the key is not one of those or nothing moves."""
         ann = self.view.selected_annotation()
         step = NUDGE_KEYS.get(key)
-        shift, alt = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.AltModifier
-        if ann is None or step is None or modifiers & ~(shift | alt | Qt.KeyboardModifier.KeypadModifier) \
+        shift, alt, ctrl = (Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.AltModifier,
+                            Qt.KeyboardModifier.ControlModifier)
+        if ann is None or step is None or modifiers & ~(shift | alt | ctrl | Qt.KeyboardModifier.KeypadModifier) \
                 or not modifiers & shift:
             return None
-        edge = "start" if modifiers & alt else "end"
+        edge = "start" if modifiers & (alt | ctrl) else "end"
         new = nudge_span(self.view.text, ann.start, ann.end, edge, step, by_word=self.view.snaps_words())
         return None if new == (ann.start, ann.end) else new
 

@@ -17,5 +17,6 @@ def show_shortcuts(parent: QWidget | None, actions) -> None:
     hint = ("<p>View › <b>Snap to Words</b> widens a mouse selection to whole words; untick it to keep the exact "
             "characters (<b>Alt</b>+drag does the other, once).</p>"
             "<p>The selected annotation: drag the handles at its ends, or press <b>Shift+Left/Right</b> to move its "
-            "end and <b>Shift+Alt+Left/Right</b> to move its start (with the caret inside it).</p>")
+            "end and <b>Shift+Alt+Left/Right</b> (or <b>Ctrl+Shift+Left/Right</b>, where the desktop takes Shift+Alt) "
+            "to move its start (with the caret inside it).</p>")
     QMessageBox.information(parent, "Keyboard Shortcuts", f"<table cellpadding=3>{rows}</table>{hint}")
