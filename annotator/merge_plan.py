@@ -60,6 +60,7 @@ class MergePlan:
     annotations_conflicting: int = 0
     annotators_new: list[str] = field(default_factory=list)
     annotators: list[str] = field(default_factory=list)
+    new_annotations_by: list[str] = field(default_factory=list)  # who made the annotations this merge adds
     tags_new: list[str] = field(default_factory=list)
     your_name: str | None = None  # the analyst setting of our database
     annotations_under_your_name: int = 0  # of annotations_new: those the file says are yours
@@ -216,6 +217,7 @@ def _plan_annotations(state: OurState, data: TeammateData, additions: Additions,
         added.append(annotation)
     plan.annotations_present, plan.annotations_conflicting = present, len(plan.differences)
     plan.annotations_new = len(added) - new
+    plan.new_annotations_by = sorted({a[5] for a in added[new:]})  # a[5]: annotator
     if state.analyst is not None:
         plan.annotations_under_your_name = sum(1 for a in added[new:] if a[5] == state.analyst)  # a[5]: annotator
 

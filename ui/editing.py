@@ -49,10 +49,10 @@ class AnnotationEditing:
         if column is not None:
             column.view.clear_selection()
         if command.result.added:
-            new = command.result.added[0]
-            # The text marks (outline, handles) the annotation the table now selects, not the one clicked before.
-            shown = self.annotations.select_annotation(new)
-            self.comparison.set_selected_annotation(new if shown else None)
+            self.annotations.select_annotation(command.result.added[0])
+            # No outline stays on the annotation clicked before (the table now selects the new one), and none is
+            # put on the new one: its end handle would catch the next drag, which starts just after it.
+            self.comparison.set_selected_annotation(None)
         return True
 
     def _selected(self) -> list[str]:

@@ -27,7 +27,7 @@ from .panels.status_bar import StatusBar
 MAX_INITIAL_COLUMNS = 6
 WATCH_INTERVAL_MS = 3000
 # First-start dock sizes in pixels, (least, most): a fifth of the window's width, 22% of its height.
-LIBRARY_WIDTH = (200, 360)
+LIBRARY_WIDTH = (160, 360)
 TABLE_HEIGHT = (120, 240)
 
 
@@ -336,7 +336,7 @@ class MainWindow(QMainWindow):
     def _size_docks_by_default(self) -> None:
         """First start: docks in proportion to the window, so the articles get most of it (at 1024×700, three
         columns still show more than 15 lines each)."""
-        library = max(LIBRARY_WIDTH[0], min(round(self.width() * 0.2), LIBRARY_WIDTH[1]))
+        library = max(LIBRARY_WIDTH[0], min(round(self.width() * 0.17), LIBRARY_WIDTH[1]))
         table = max(TABLE_HEIGHT[0], min(round(self.height() * 0.22), TABLE_HEIGHT[1]))
         self.resizeDocks([self.library_dock], [library], Qt.Orientation.Horizontal)
         self.resizeDocks([self.annotations_dock], [table], Qt.Orientation.Vertical)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QSize, Qt
 
+from tests.e2e.conftest import drag_select
 from tests.e2e.test_context_menu import point_in, tag
 from ui.main_window import first_size
 
@@ -28,9 +29,10 @@ def test_right_click_on_untagged_text_disables_the_tags_too(window, qtbot):
     menu.deleteLater()
 
 
-def test_tagging_a_selection_marks_the_new_annotation_in_the_text_as_the_table_selects_it(window, qtbot):
+def test_tagging_a_selection_leaves_no_stale_outline_and_the_next_drag_starts_a_new_selection(window, qtbot):
     """The text outlined the annotation clicked before while the table selected the new one, so the handles,
-    Delete and a tag key acted on different annotations."""
+    Delete and a tag key acted on different annotations; an outline on the new one would let its end handle
+    catch the next drag, which starts right after it."""
     before = tag(window, 1, "declassified", "evidence")
     view = window.comparison.column_for(1).view
     window.comparison.annotationClicked.emit(before)  # as a click on its highlight does
@@ -39,10 +41,13 @@ def test_tagging_a_selection_marks_the_new_annotation_in_the_text_as_the_table_s
     view.select_span(start, start + len("United States"))
     window.actions["tag:allegation"].trigger()
     [new] = window.annotations.selected_uuids()
-    assert new != before
-    marked = view.selected_annotation()
-    assert marked is not None and marked.uuid == new
-    assert view.text[marked.start:marked.end] == "United States" and marked.tag == "allegation"
+    assert new != before and view.selected_annotation() is None
+    following = view.text.index(" ", start + len("United States")) + 1
+    word_end = view.text.index(" ", following)
+    drag_select(qtbot, view, following, word_end)
+    assert view.selected_text() == view.text[following:word_end]
+    stored = window.controller.workspace.annotation(new)
+    assert view.text[stored.start:stored.end] == "United States", "the drag did not move the new annotation's end"
 
 
 def select_words(view, phrase: str) -> None:

@@ -81,18 +81,33 @@ def test_a_wide_column_shows_each_tags_key_and_name_in_rows(six_tag_window, qtbo
     assert view.viewport().rect().contains(bar.geometry())
 
 
-def test_the_bar_stays_off_the_selected_lines(six_tag_window, qtbot):
+def test_the_bar_stays_off_the_selection_and_the_line_read_next(six_tag_window, qtbot):
     column = six_tag_window.comparison.column_for(2)
     view = column.view
-    start = view.text.index("Syria has built")  # near the top: room below
+    start = view.text.index("Syria has built")  # a few lines down: room above
     end = view.text.index("Damascus") + len("Damascus")
     drag_select(qtbot, view, start, end)
     bar = column.selection_bar
     qtbot.waitUntil(bar.isVisible, timeout=2000)
     lines = line_rects(view, start, end)
     assert len(lines) >= 2
-    assert not any(bar.geometry().intersects(line) for line in lines)
-    assert bar.geometry().top() > lines[-1].bottom()  # below the last selected line
+    next_line = lines[-1].translated(0, lines[-1].height())
+    assert not any(bar.geometry().intersects(line) for line in [*lines, next_line])
+    assert bar.geometry().bottom() < lines[0].top()  # above the first selected line, over text already read
+
+
+def test_the_bar_goes_below_a_selection_on_the_first_line(six_tag_window, qtbot):
+    column = six_tag_window.comparison.column_for(2)
+    view = column.view
+    view.verticalScrollBar().setValue(0)
+    spacing = view.fontMetrics().lineSpacing()
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(60, view.document().documentMargin()
+                                                                               + spacing // 2))
+    bar = column.selection_bar
+    qtbot.waitUntil(bar.isVisible, timeout=2000)
+    start, end = view.selected_span()
+    assert view.viewport().rect().contains(bar.geometry())
+    assert bar.geometry().top() > line_rects(view, start, end)[-1].bottom()
 
 
 def test_the_bar_goes_above_a_selection_at_the_bottom(six_tag_window, qtbot):

@@ -611,7 +611,7 @@ def test_show_error_shows_message_advice_and_details(boxes):
     errors.show_error(None, "Export failed", "annotations.csv could not be written: Permission denied",
                       details="Traceback…", advice="Choose another folder and try again.")
     assert boxes.last["title"] == "Export failed"
-    assert boxes.last["text"] == "annotations.csv could not be written: Permission denied"
+    assert boxes.last["text"] == "annotations.csv could not be written: Permission denied."  # a sentence, the name as spelt
     assert boxes.last["info"] == "Choose another folder and try again."
     assert boxes.last["details"] == "Traceback…"
 

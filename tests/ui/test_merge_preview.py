@@ -144,3 +144,15 @@ def test_an_authors_own_edit_is_not_announced_in_the_tooltip(sample_db, qapp, qt
     view = ArticleView()
     qtbot.addWidget(view)
     assert "edited by" not in view.tooltip_text([controller.workspace.annotation(uuid)])
+
+
+def test_the_preview_names_only_who_made_the_new_annotations(sample_db, qapp, tmp_path, monkeypatch):
+    AddAnnotations([AnnotationSpec(1, 100, 110, "denial")], "alice").do(sample_db)
+    carol_file = tmp_path / "carol" / "carol.db"
+    with Database.open(carol_file) as carol:  # a copy of alice's annotation, and two of carol's own
+        import_paths(carol, [DATA_DIR])
+        AddAnnotations([AnnotationSpec(1, 100, 110, "denial")], "alice").do(carol)
+        AddAnnotations([AnnotationSpec(1, 0, 10, "allegation"), AnnotationSpec(2, 0, 10, "context")], "carol").do(carol)
+    dialog, _merged = preview_of(AppController(sample_db, "alice"), carol_file, monkeypatch)
+    summary = dialog.summary_text()
+    assert "2 new annotations by carol" in summary and "alice" not in summary.split("annotations by", 1)[1]

@@ -20,7 +20,7 @@ from .selection_bar import SelectionBar
 
 # A column is never narrower than this at the default zoom (about 30 characters a line: three fit beside the
 # library at 1024 px), and in proportion to the text size when zoomed; the comparison area scrolls sideways instead.
-MIN_WIDTH = 260
+MIN_WIDTH = 245
 # More added, removed or updated annotations than this at once are found by comparing with the stored rows.
 MAX_INCREMENTAL = 2000
 

@@ -130,19 +130,19 @@ class SelectionBar(QFrame):
         return any(button.is_compact() for button in self._buttons)
 
     def show_near(self, lines: QRect, end_x: int) -> None:
-        """Show just below the selected lines ``lines`` (or above them when there is no room below), centred on
-        the selection's end ``end_x`` as far as it fits; never over the selected lines unless the view has no room
-        either side."""
+        """Show just above the selected lines ``lines`` (below them when there is no room above), centred on the
+        selection's end ``end_x`` as far as it fits: over text already read, never over the selection or the line
+        the analyst reads next, unless the view has no room either side."""
         if not self._buttons:
             return
         parent = self.parentWidget()
         self._arrange(parent.width() - 2 * EDGE)
         width, height = self._size.width(), self._size.height()
         x = max(EDGE, min(end_x - width // 2, parent.width() - width - EDGE))
-        y = lines.bottom() + 1 + GAP
-        if y + height > parent.height() - EDGE:
-            above = lines.top() - GAP - height
-            y = above if above >= EDGE else parent.height() - height - EDGE
+        y = lines.top() - GAP - height
+        if y < EDGE:
+            below = lines.bottom() + 1 + GAP
+            y = below if below + height <= parent.height() - EDGE else parent.height() - height - EDGE
         self.setGeometry(x, max(EDGE, y), width, height)
         self.show()
         self.raise_()

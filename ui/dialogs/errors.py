@@ -14,6 +14,7 @@ from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication, QGridLayout, QMessageBox, QSizePolicy, QSpacerItem, QWidget
 
 from .. import APP_NAME
+from ..wording import as_sentence
 
 LOG_FILE_NAME = "annotator.log"
 _logger = logging.getLogger("annotator.crash")
@@ -35,7 +36,7 @@ def build_error_box(parent: QWidget | None, title: str, message: str, details: s
     box.setIcon(icon)
     box.setWindowTitle(title)
     box.setTextFormat(Qt.TextFormat.PlainText)  # messages quote file and teammates' names: never markup
-    box.setText(message)
+    box.setText(as_sentence(message))
     if advice:
         box.setInformativeText(advice)
     if details:

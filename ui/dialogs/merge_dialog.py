@@ -102,7 +102,7 @@ class DifferencesTable(QTableWidget):
         self.setHorizontalHeaderLabels(self.COLUMNS)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setWordWrap(False)  # one line a field (the full value in its tooltip): rows stay even
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)  # an article title reads from its start
         self.setMinimumHeight(200)
         self.verticalHeader().hide()
         self.choices: dict[str, QComboBox] = {}  # annotation UUID -> its choice
@@ -182,7 +182,7 @@ class MergePreviewDialog(QDialog):
 
         row("articles", "Articles:", f"{plural(plan.articles_new, 'new article')}"
             + (f" ({plan.articles_matched} you already have)" if plan.articles_matched else ""))
-        by = f" by {_names(plan.annotators)}" if plan.annotations_new and plan.annotators else ""
+        by = f" by {_names(plan.new_annotations_by)}" if plan.annotations_new and plan.new_annotations_by else ""
         row("annotations", "Annotations:", f"{plural(plan.annotations_new, 'new annotation')}{by}")
         row("present", "Already present:", f"{plural(plan.annotations_present, 'annotation')} (skipped)")
         row("conflicting", "Differ from yours:",

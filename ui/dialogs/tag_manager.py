@@ -25,6 +25,7 @@ from annotator.errors import AnnotatorError
 from annotator.rules import TAG_PALETTE, shortcut_key
 
 from ..icons import tag_swatch
+from ..wording import as_sentence
 
 COL_COLOR, COL_NAME, COL_SHORTCUT, COL_DESCRIPTION = range(4)
 TAG_ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -181,7 +182,7 @@ class TagManagerDialog(QDialog):
         return self.controller.run(command)
 
     def _refuse(self, text: str) -> None:
-        self.message.setText(text)
+        self.message.setText(as_sentence(text))
 
     def _show_failure(self, title: str, message: str) -> None:
         self.message.setText(f"{title}: {message}")

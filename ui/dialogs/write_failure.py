@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
 
 from annotator.errors import AnnotatorError, SaveFailure
 
+from ..wording import as_sentence
 from .errors import show_error, widen
 
 COPY_FILTER = "Annotation databases (*.db *.sqlite *.annotations);;All files (*)"
@@ -63,7 +64,7 @@ class WriteFailureDialog(QMessageBox):
         super().__init__(parent)
         self.setIcon(QMessageBox.Icon.Warning)
         self.setWindowTitle(f"Not saved: {title}" if title else "Change not saved")
-        self.setText(_sentence(message))
+        self.setText(as_sentence(message))
         self.setInformativeText(advice_for(reason))
         self.retry_button = self.addButton("Retry", QMessageBox.ButtonRole.AcceptRole) if can_retry else None
         self.save_copy_button = self.addButton("Save a Copy Elsewhere…", QMessageBox.ButtonRole.ActionRole)
@@ -168,9 +169,3 @@ def write_checked_copy(controller, out: Path) -> Path:
         raise IncompleteCopyError(f"the copy {written.name} came out incomplete ({problem}), so it was removed")
     return written
 
-
-def _sentence(message: str) -> str:
-    message = message.strip()
-    if message and message[-1] not in ".!?":
-        message += "."
-    return message
