@@ -165,3 +165,22 @@ def test_a_long_passage_is_shown_shortened_and_never_as_markup(qtbot):
     qtbot.addWidget(dialog)
     assert dialog.passage.text().startswith("“<b>bold?</b> <b>") and dialog.passage.text().endswith("…”")
     assert dialog.passage.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_undoing_a_tag_keeps_the_articles_where_the_analyst_reads(window, qtbot, tag_span):
+    tag_span(2, 0, 9, "evidence")  # another article's row, which the table moves on to once the new one is gone
+    refreshed(window, qtbot)
+    view = window.comparison.column_for(3).view
+    other = window.comparison.column_for(2).view
+    other.verticalScrollBar().setValue(other.verticalScrollBar().maximum())
+    scrolled = other.verticalScrollBar().value()
+    start = view.text.index("categorically")
+    view.select_span(start, start + len("categorically"))
+    window.actions["tag:denial"].trigger()
+    window.annotations.model.flush()
+    assert window.annotations.selected_uuids()  # the new row is selected
+    window.controller.undo_stack.undo()
+    window.annotations.model.flush()
+    QApplication.processEvents()
+    assert other.verticalScrollBar().value() == scrolled, "the undo did not jump another article to a row"
+    assert other.selected_annotation() is None

@@ -313,9 +313,10 @@ class AnnotationsPanel(QWidget):
             current = found.get(self._restore_current) if self._restore_current else None
             self._select_rows(sorted(found.values()), current=current)
         elif self._deleted_from_row is not None and self.model.rowCount():
-            # The next row takes the deleted one's place (the previous one if it was the last), as in a file list.
+            # The next row takes the deleted one's place (the previous one if it was the last), as in a file list,
+            # quietly: an undone tag must not send the articles off to some other annotation.
             row = min(self._deleted_from_row, self.model.rowCount() - 1)
-            self.table.selectRow(row)
+            self._select_rows([row], current=row)
             self.table.scrollTo(self.model.index(row, 0))
         self._restore_uuids = []
         self._restore_current = None
