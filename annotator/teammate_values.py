@@ -19,12 +19,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from . import rules
-from .errors import InvalidValueError, MergeRefusedError, SpanError
+from .errors import InvalidValueError, MergeRefusedError, NewerSchemaError, NotOurDatabaseError, SpanError
 from .models import DEFAULT_TAG_NAMES, Base, default_tag_uuid
 from .rules import printable, safe_repr
 from .spans import validate_span
-from .storage import SCHEMA_VERSION
-from .storage.sqlite_files import APPLICATION_ID
+from .storage import sqlite_files
 from .text import sha256_text
 
 if TYPE_CHECKING:
@@ -98,14 +97,11 @@ _ARTICLE_CHECKS: tuple[tuple[str, Callable], ...] = (
 
 
 def check_ids(name: str, application_id: int, user_version: int) -> None:
-    """Refuse a file that is not ours (``application_id``) or of a newer schema (``user_version``)."""
-    if application_id != APPLICATION_ID:
-        raise MergeRefusedError(f"{name} is a SQLite database of another program, not an annotation database")
-    if user_version > SCHEMA_VERSION:
-        raise MergeRefusedError(
-            f"{name} was made by a newer version of this app (schema {user_version}); this version reads "
-            f"schema {SCHEMA_VERSION} and older. Update the app to merge it."
-        )
+    """Refuse a teammate's file that is not ours or of a newer schema, as opening it would, as a merge refusal."""
+    try:
+        sqlite_files.check_ids(name, application_id, user_version, action="merge")
+    except (NotOurDatabaseError, NewerSchemaError) as exc:
+        raise MergeRefusedError(str(exc)) from None
 
 
 

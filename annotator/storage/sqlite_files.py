@@ -81,13 +81,18 @@ def check_is_ours(path: Path) -> None:
     name = shown(path)
     if ids is None:
         raise NotOurDatabaseError(f"{name} is not an annotation database (it is not a SQLite file)")
-    application_id, user_version = ids
+    check_ids(name, *ids)
+
+
+def check_ids(name: str, application_id: int, user_version: int, action: str = "open") -> None:
+    """Refuse a file that is not ours (``application_id``) or of a newer schema (``user_version``); ``action``
+    is what the analyst was doing ("open", "merge"), for the advice to update the app."""
     if application_id != APPLICATION_ID:
         raise NotOurDatabaseError(f"{name} is a SQLite database of another program, not an annotation database")
     if user_version > SCHEMA_VERSION:
         raise NewerSchemaError(
             f"{name} was made by a newer version of this app (schema {user_version}); "
-            f"this version reads schema {SCHEMA_VERSION} and older. Update the app to open it."
+            f"this version reads schema {SCHEMA_VERSION} and older. Update the app to {action} it."
         )
 
 
