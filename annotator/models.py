@@ -155,6 +155,54 @@ class Annotation(Base):
     annotator: Mapped[Annotator] = relationship(foreign_keys="Annotation.annotator_id")
 
 
+class Claim(Base):
+    """A named statement the story is about ("Syria built a crematorium at Saydnaya"), added in schema 5.
+
+    Annotations from any article attach to it; names are unique ignoring case (``rules.name_fold``)."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(500))
+    note: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("annotators.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class ClaimAttachment(Base):
+    """An annotation attached to a claim (schema 5): it goes with either of them."""
+
+    __tablename__ = "claim_annotations"
+    __table_args__ = (Index("ix_claim_annotations_annotation", "annotation_id"),)
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True)
+    annotation_id: Mapped[int] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"), primary_key=True)
+    annotator_id: Mapped[int] = mapped_column(ForeignKey("annotators.id"))  # who attached it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class Link(Base):
+    """A typed, directed link from one annotation to another (schema 5); ``rules.LINK_TYPES`` are the types."""
+
+    __tablename__ = "links"
+    __table_args__ = (
+        CheckConstraint("source_id <> target_id", name="not_to_itself"),
+        UniqueConstraint("source_id", "target_id", "type", name="uq_links_ends"),
+        Index("ix_links_target", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    source_id: Mapped[int] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("annotations.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    annotator_id: Mapped[int] = mapped_column(ForeignKey("annotators.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
 # For the annotations table's text filter (annotator/table_queries.py), added in schema 3:
 # the longest span in O(log n), which bounds how far before an occurrence a span containing it can
 # start, and a note index the filter scans instead of the whole table (it also orders the Note

@@ -71,7 +71,7 @@ _ANNOTATION_FIELDS = ("id", "uuid", "article_id", "start", "end", "tag", "color"
 Editor = aliased(Annotator, name="editor")
 
 
-def _stored_time(value: datetime | str | None) -> datetime | None:
+def stored_time(value: datetime | str | None) -> datetime | None:
     """A timestamp as stored (naive UTC text) or as given, as an aware UTC datetime."""
     if value is None or isinstance(value, datetime):
         return value
@@ -96,15 +96,15 @@ class AnnotationInfo(namedtuple("_AnnotationRow", _ANNOTATION_FIELDS, defaults=(
 
     @property
     def created_at(self) -> datetime:
-        return _stored_time(tuple.__getitem__(self, 9))
+        return stored_time(tuple.__getitem__(self, 9))
 
     @property
     def updated_at(self) -> datetime:
-        return _stored_time(tuple.__getitem__(self, 10))
+        return stored_time(tuple.__getitem__(self, 10))
 
     @property
     def edited_at(self) -> datetime | None:
-        return _stored_time(tuple.__getitem__(self, 12))
+        return stored_time(tuple.__getitem__(self, 12))
 
     @property
     def edited_note(self) -> str:

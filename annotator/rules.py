@@ -150,8 +150,8 @@ def check_tag_name(value: object) -> str:
 
 
 def tag_name_key(name: str) -> str:
-    """Tag names are unique ignoring case: ``Denial`` and ``denial`` (also written with a combining accent or a
-    precomposed one) are one name, so two tags can never differ only so. Stored names stay as typed."""
+    """Tag (and claim) names are unique ignoring case: ``Denial`` and ``denial`` (also written with a combining
+    accent or a precomposed one) are one name, so two can never differ only so. Stored names stay as typed."""
     return unicodedata.normalize("NFC", name).casefold()
 
 
@@ -230,6 +230,32 @@ def check_description(value: object) -> str:
 def check_note(value: object) -> str:
     value = _ensure_text("note", value)
     return _refuse_free_text("note", value, NOTE_MAX, _NOTE_CONTROLS)
+
+
+# --- claims and links ------------------------------------------------------
+
+CLAIM_NAME_MAX = 500
+# A link's type says how its source annotation relates to its target (a denial responds to an allegation).
+LINK_TYPES = ("responds-to", "supports", "contradicts", "repeats")
+LINK_TYPE_LABELS = {"responds-to": "responds to", "supports": "supports", "contradicts": "contradicts",
+                    "repeats": "repeats"}
+
+
+def check_claim_name(value: object) -> str:
+    """A claim is named by the statement it is about: one line of visible text, as a tag name is."""
+    return _refuse_name("claim name", value, CLAIM_NAME_MAX)
+
+
+def check_claim_note(value: object) -> str:
+    value = _ensure_text("claim note", value)
+    return _refuse_free_text("claim note", value, NOTE_MAX, _NOTE_CONTROLS)
+
+
+def check_link_type(value: object) -> str:
+    if not isinstance(value, str) or value not in LINK_TYPES:
+        shown = safe_repr(value) if isinstance(value, str) else printable(repr(value))
+        raise InvalidValueError(f"there is no link type {shown}; the types are: {', '.join(LINK_TYPES)}")
+    return value
 
 
 # --- articles --------------------------------------------------------------

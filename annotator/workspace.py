@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import queries, table_queries
+from . import compare_queries, queries, table_queries
 from .commands import Changes, Command, run_command
+from .compare_queries import ClaimInfo, CoverageMatrix, LinkInfo
 from .db import Database
 from .queries import AnnotationInfo, ArticleInfo, ArticleSummary, TagInfo
 from .table_queries import TableFilter, TableRow
@@ -24,8 +25,8 @@ if TYPE_CHECKING:
     from .merge_plan import MergePlan
     from .storage import StoreTarget
 
-__all__ = ["AnnotationInfo", "ArticleInfo", "ArticleSummary", "Changes", "TableFilter", "TableRow", "TagInfo",
-           "Workspace"]
+__all__ = ["AnnotationInfo", "ArticleInfo", "ArticleSummary", "Changes", "ClaimInfo", "CoverageMatrix", "LinkInfo",
+           "TableFilter", "TableRow", "TagInfo", "Workspace"]
 
 
 class Workspace:
@@ -154,6 +155,46 @@ class Workspace:
     def ids_for_uuids(self, uuids: list[str]) -> dict[str, int]:
         with self.db.session() as session:
             return table_queries.ids_for_uuids(session, uuids)
+
+    # -- claims and links (comparing coverage) -----------------------------------------------------
+
+    def claims(self) -> list[ClaimInfo]:
+        with self.db.session() as session:
+            return compare_queries.list_claims(session)
+
+    def claim(self, ref: int | str) -> ClaimInfo:
+        """One claim by id or UUID (NotFoundError if there is none)."""
+        with self.db.session() as session:
+            return compare_queries.claim_info(session, ref)
+
+    def claim_annotations(self, claim_id: int) -> list[str]:
+        """The UUIDs of a claim's annotations, in reading order."""
+        with self.db.session() as session:
+            return compare_queries.claim_annotations(session, claim_id)
+
+    def claims_of(self, uuids: Iterable[str]) -> dict[str, tuple[int, ...]]:
+        """The claim ids each of these annotations is attached to (those attached to none are left out)."""
+        with self.db.session() as session:
+            return compare_queries.claims_of_annotations(session, uuids)
+
+    def coverage(self, article_ids: Iterable[int] | None = None) -> CoverageMatrix:
+        """The coverage matrix: every claim against the articles (all, or these)."""
+        with self.db.session() as session:
+            return compare_queries.coverage_matrix(session, article_ids)
+
+    def links(self, article_ids: Iterable[int] | None = None) -> list[LinkInfo]:
+        """Every link, or those with an end in one of these articles."""
+        with self.db.session() as session:
+            return compare_queries.list_links(session, article_ids)
+
+    def links_of(self, uuids: Iterable[str]) -> list[LinkInfo]:
+        """The links with either end among these annotations."""
+        with self.db.session() as session:
+            return compare_queries.links_of_annotations(session, uuids)
+
+    def link(self, uuid: str) -> LinkInfo:
+        with self.db.session() as session:
+            return compare_queries.link_info(session, uuid)
 
     # -- teammates ------------------------------------------------------------------------------------
 

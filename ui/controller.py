@@ -48,6 +48,8 @@ class AppController(QObject):
     annotationsChanged = Signal(object)
     articlesChanged = Signal()
     tagsChanged = Signal()
+    claimsChanged = Signal()  # claims or what is attached to them (the coverage matrix also follows annotationsChanged)
+    linksChanged = Signal()  # links between annotations
     # Something was written, in words for the status bar: "Saved: Tag as evidence", "Undone: …", "Redone: …".
     saved = Signal(str)
     # A user-facing refusal: (title, message). The main window shows a dialog.
@@ -132,3 +134,7 @@ class AppController(QObject):
             self.articlesChanged.emit()
         if changes.annotations:
             self.annotationsChanged.emit(changes)
+        if changes.claims or changes.everything:
+            self.claimsChanged.emit()
+        if changes.links or changes.everything:
+            self.linksChanged.emit()

@@ -10,25 +10,29 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..db import get_setting
 from ..errors import AnnotatorError, ConflictError, DuplicateAnnotationError, NotFoundError
-from ..models import Annotation, Annotator, Tag, utc_now
+from ..models import Annotation, Tag, utc_now
 from ..queries import get_annotation, tag_by_name, unknown_tag_message
 from ..rules import NON_SPACE as _NON_SPACE
-from ..rules import NOTE_MAX, check_annotator_name, check_note, has_visible_span, printable
+from ..rules import NOTE_MAX, check_note, has_visible_span, printable
 from ..spans import validate_span
-from .base import Changes, Command, after_commit, chunks, current_analyst
+from .base import Changes, Command, after_commit, chunks
+from .dependents import Dependents
 from .rows import (
     article_text,
     check_span,
+    current_analyst_name,
     delete_annotation_rows,
     duplicate_exists,
+    find_or_add_analyst,
     insert_annotation_rows,
     new_uuids,
+    remove_unused_analysts,
+    restore_analyst,
     stored_stamp,
 )
 
@@ -104,19 +108,14 @@ class AddAnnotations(Command):
         delete_annotation_rows(session.connection(), uuids)
         # An analyst first named by this command goes again, unless other annotations are theirs.
         new_ids = [values["id"] for values in self._new_annotators]
-        if new_ids:
-            session.execute(delete(Annotator).where(
-                Annotator.id.in_(new_ids),
-                ~select(Annotation.id).where(or_(Annotation.annotator_id == Annotator.id,
-                                                 Annotation.edited_by_id == Annotator.id)).exists(),
-            ))
+        remove_unused_analysts(session, new_ids)
         return Changes(annotations_removed=frozenset(uuids), annotated_articles=frozenset(map(itemgetter(1), rows)),
                        annotators=bool(new_ids))
 
     def _restore_annotators(self, session: Session) -> None:
         """Redo: the analysts this command first named come back with their ids, if no one took them meanwhile."""
         for values in self._new_annotators:
-            _restore_analyst(session, values)
+            restore_analyst(session, values)
 
     def _prepare(self, session: Session) -> tuple[list[tuple], Sequence[int]]:
         """The rows to insert, and the spec index each came from; raises (naming the row) at the first wrong spec.
@@ -186,13 +185,10 @@ class AddAnnotations(Command):
 
     def _annotator_id(self, session: Session, name: object) -> int:
         """The id of the analyst with exactly this name, created (and remembered for undo) if new."""
-        name = check_annotator_name(name)
-        found = session.scalar(select(Annotator.id).where(Annotator.name == name))
-        if found is not None:
-            return found
-        new_id = session.execute(insert(Annotator).values(name=name)).inserted_primary_key[0]
-        self._new_annotators.append({"id": new_id, "name": name})
-        return new_id
+        found, created = find_or_add_analyst(session, name)
+        if created is not None:
+            self._new_annotators.append(created)
+        return found
 
     def _drop_repeats(self, session: Session, checked: list[tuple]) -> list[tuple]:
         """``checked`` without rows repeating an earlier row or a stored annotation (counted as skipped)."""
@@ -269,10 +265,13 @@ def _stored_keys(session: Session, checked: list[tuple]) -> set[tuple]:
 
 
 class DeleteAnnotations(Command):
+    """Delete annotations with their links and claim attachments; undo brings all of them back."""
+
     def __init__(self, uuids: list[str]):
         super().__init__()
         self.uuids = list(uuids)
         self._rows: list[dict] = []
+        self._dependents = Dependents()
         self.label = "Delete annotation" if len(self.uuids) == 1 else f"Delete {len(self.uuids)} annotations"
 
     def apply(self, session: Session) -> Changes:
@@ -283,14 +282,24 @@ class DeleteAnnotations(Command):
         if len(found) != len(wanted):
             raise NotFoundError("some of these annotations no longer exist (another window may have deleted them)")
         self._rows = found
-        delete_annotation_rows(session.connection(), wanted)
-        return Changes(annotations_removed=frozenset(wanted), annotated_articles=self._articles())
+        dependents = Dependents()
+        for chunk in chunks(wanted):  # a link between two of them is read twice: kept once
+            part = Dependents.of(session, Annotation.uuid.in_(chunk))
+            kept = {row["uuid"] for row in dependents.links}
+            dependents.links += [row for row in part.links if row["uuid"] not in kept]
+            dependents.attachments += part.attachments
+        self._dependents = dependents
+        delete_annotation_rows(session.connection(), wanted)  # the links and attachments go with them (cascade)
+        return Changes(annotations_removed=frozenset(wanted), annotated_articles=self._articles(),
+                       claims=bool(dependents.attachments), links=bool(dependents.links))
 
     def revert(self, session: Session) -> Changes:
         if self._rows:
             session.execute(insert(Annotation), self._rows)
+            self._dependents.restore(session)
         return Changes(annotations_added=frozenset(row["uuid"] for row in self._rows),
-                       annotated_articles=self._articles())
+                       annotated_articles=self._articles(), claims=bool(self._dependents.attachments),
+                       links=bool(self._dependents.links))
 
     def _articles(self) -> frozenset[int]:
         return frozenset(row["article_id"] for row in self._rows)
@@ -323,30 +332,23 @@ class UpdateAnnotation(Command):
             self._after = self._compute_after(session, annotation, before)
             self._before = before
         elif self._new_editor is not None:
-            _restore_analyst(session, self._new_editor)
+            restore_analyst(session, self._new_editor)
         self._article_id = annotation.article_id
         return self._set(session, self._after)
 
     def revert(self, session: Session) -> Changes:
         changes = self._set(session, self._before)
         if self._new_editor is not None:  # first named by this edit: gone again unless they have other work
-            editor = self._new_editor["id"]
-            session.execute(delete(Annotator).where(Annotator.id == editor, ~select(Annotation.id).where(
-                or_(Annotation.annotator_id == editor, Annotation.edited_by_id == editor)).exists()))
+            remove_unused_analysts(session, [self._new_editor["id"]])
         return changes
 
     def _editor_id(self, session: Session) -> int | None:
         """The id of who makes this edit (created, and remembered for undo, if new); None if no one is known."""
-        name = current_analyst(session) or (get_setting(session, "analyst") or "").strip() or None
+        name = current_analyst_name(session)
         if name is None:
             return None
-        name = check_annotator_name(name)
-        found = session.scalar(select(Annotator.id).where(Annotator.name == name))
-        if found is not None:
-            return found
-        new_id = session.execute(insert(Annotator).values(name=name)).inserted_primary_key[0]
-        self._new_editor = {"id": new_id, "name": name}
-        return new_id
+        found, self._new_editor = find_or_add_analyst(session, name)
+        return found
 
     def _compute_after(self, session: Session, annotation: Annotation, before: dict) -> dict:
         after = dict(before)
@@ -373,14 +375,3 @@ class UpdateAnnotation(Command):
 def _editable_fields(annotation: Annotation) -> dict:
     return dict(tag_id=annotation.tag_id, note=annotation.note, start=annotation.start, end=annotation.end,
                 updated_at=annotation.updated_at, edited_by_id=annotation.edited_by_id, edited_at=annotation.edited_at)
-
-
-def _restore_analyst(session: Session, values: dict) -> None:
-    """Redo: an analyst a command first named comes back with their id, unless another window took it meanwhile."""
-    holder = session.scalar(select(Annotator.id).where(Annotator.name == values["name"]))
-    if holder == values["id"]:
-        return
-    if holder is not None or session.get(Annotator, values["id"]) is not None:
-        raise ConflictError(f"this change by {printable(values['name'])} cannot come back: another window has "
-                            "changed the analysts since")
-    session.execute(insert(Annotator).values(**values))

@@ -11,6 +11,7 @@ from ..models import Annotation, Article
 from ..queries import MAX_ID
 from ..rules import check_outlet, check_published, check_title, check_url, printable, safe_repr
 from .base import NOTHING, Changes, Command, after_commit
+from .dependents import Dependents
 
 _ARTICLES = Article.__table__
 _ANNOTATIONS = Annotation.__table__
@@ -83,7 +84,8 @@ class UpdateArticle(Command):
 
 
 class DeleteArticle(Command):
-    """Delete an article and every annotation on it, in one transaction; undo brings them all back exactly
+    """Delete an article and every annotation on it (with their links and claim attachments), in one transaction;
+    undo brings them all back exactly
     (the same ids, UUIDs, timestamps and every other stored value)."""
 
     def __init__(self, article_id: int):
@@ -91,6 +93,7 @@ class DeleteArticle(Command):
         self.article_id = article_id
         self._article: dict | None = None
         self._annotations: list[dict] = []
+        self._dependents = Dependents()
         self.label = "Delete article"
 
     def apply(self, session: Session) -> Changes:
@@ -98,13 +101,15 @@ class DeleteArticle(Command):
         annotations = [dict(row) for row in session.execute(
             select(_ANNOTATIONS).where(_ANNOTATIONS.c.article_id == self.article_id).order_by(_ANNOTATIONS.c.id)
         ).mappings()]
+        dependents = Dependents.of(session, Annotation.article_id == self.article_id)
         session.execute(delete(_ANNOTATIONS).where(_ANNOTATIONS.c.article_id == self.article_id))
         session.execute(delete(_ARTICLES).where(_ARTICLES.c.id == self.article_id))
         self.label = f"Delete article {_short(article['title'])}"
-        after_commit(session, lambda: self._remember(article, annotations))
+        after_commit(session, lambda: self._remember(article, annotations, dependents))
         uuids = frozenset(row["uuid"] for row in annotations)
         ids = frozenset({self.article_id})
-        return Changes(articles_removed=ids, annotations_removed=uuids, annotated_articles=ids)
+        return Changes(articles_removed=ids, annotations_removed=uuids, annotated_articles=ids,
+                       claims=bool(dependents.attachments), links=bool(dependents.links))
 
     def revert(self, session: Session) -> Changes:
         article = self._article
@@ -120,12 +125,14 @@ class DeleteArticle(Command):
                 session.execute(insert(_ARTICLES), [article])
                 if self._annotations:
                     session.execute(insert(_ANNOTATIONS), self._annotations)
+                self._dependents.restore(session)
         except IntegrityError:  # a tag or analyst of these annotations is gone, or an id was taken meanwhile
             raise ConflictError(f"the annotations of {safe_repr(article['title'])} cannot come back: "
                                 "another window has changed the tags or analysts since") from None
         ids = frozenset({article["id"]})
         uuids = frozenset(row["uuid"] for row in self._annotations)
-        return Changes(articles_added=ids, annotations_added=uuids, annotated_articles=ids)
+        return Changes(articles_added=ids, annotations_added=uuids, annotated_articles=ids,
+                       claims=bool(self._dependents.attachments), links=bool(self._dependents.links))
 
-    def _remember(self, article: dict, annotations: list[dict]) -> None:
-        self._article, self._annotations = article, annotations
+    def _remember(self, article: dict, annotations: list[dict], dependents: Dependents) -> None:
+        self._article, self._annotations, self._dependents = article, annotations, dependents

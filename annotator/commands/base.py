@@ -32,7 +32,8 @@ class Changes:
 
     Annotations are named by UUID and articles by id. ``annotated_articles`` are the articles whose
     annotations changed; the three UUID sets say exactly which, unless ``annotations_exact`` is False
-    (then a view compares with the stored rows itself). ``everything``: anything may have changed (another
+    (then a view compares with the stored rows itself). ``claims``: claims or their attachments changed;
+    ``links``: links between annotations changed. ``everything``: anything may have changed (another
     window wrote to the file, a refresh). An empty Changes is false: the command changed nothing.
     """
 
@@ -45,6 +46,8 @@ class Changes:
     annotations_exact: bool = True
     tags: bool = False
     annotators: bool = False
+    claims: bool = False  # claims or what is attached to them
+    links: bool = False
     everything: bool = False
 
     @classmethod
@@ -66,7 +69,7 @@ class Changes:
         return self.everything or article_id in self.annotated_articles
 
     def __bool__(self) -> bool:
-        return bool(self.articles or self.annotations or self.tags or self.annotators)
+        return bool(self.articles or self.annotations or self.tags or self.annotators or self.claims or self.links)
 
     def __or__(self, other: Changes) -> Changes:
         """Both changes, as one (a composite command). Each id listed once; views read its current state."""

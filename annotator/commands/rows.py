@@ -7,15 +7,16 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
-from ..errors import NotFoundError
-from ..models import Annotation, Article
+from ..db import get_setting
+from ..errors import ConflictError, NotFoundError
+from ..models import Annotation, Annotator, Article, Claim, ClaimAttachment, Link
 from ..queries import MAX_ID
-from ..rules import printable
+from ..rules import check_annotator_name, printable
 from ..spans import validate_span
-from .base import chunks
+from .base import chunks, current_analyst
 
 # Annotation rows to insert are tuples in this column order: a million of them take a third of the memory of
 # dicts, and on SQLite they go to the driver's executemany untouched (timestamps as the text SQLAlchemy stores).
@@ -120,3 +121,43 @@ def insert_annotation_rows(connection: Connection, rows: list[tuple]) -> None:
 def delete_annotation_rows(connection: Connection, uuids: list[str]) -> None:
     for chunk in chunks(uuids):
         connection.execute(delete(Annotation).where(Annotation.uuid.in_(chunk)))
+
+
+def find_or_add_analyst(session: Session, name: object) -> tuple[int, dict | None]:
+    """The id of the analyst with exactly this name, and (id, name) if this call created them (for undo)."""
+    name = check_annotator_name(name)
+    found = session.scalar(select(Annotator.id).where(Annotator.name == name))
+    if found is not None:
+        return found, None
+    new_id = session.execute(insert(Annotator).values(name=name)).inserted_primary_key[0]
+    return new_id, {"id": new_id, "name": name}
+
+
+def remove_unused_analysts(session: Session, ids: list[int]) -> None:
+    """Undo: analysts a command first named go again, unless some annotation, link, attachment or claim is theirs."""
+    if not ids:
+        return
+    who = Annotator.id
+    session.execute(delete(Annotator).where(
+        who.in_(ids),
+        ~select(Annotation.id).where(or_(Annotation.annotator_id == who, Annotation.edited_by_id == who)).exists(),
+        ~select(Link.id).where(Link.annotator_id == who).exists(),
+        ~select(ClaimAttachment.claim_id).where(ClaimAttachment.annotator_id == who).exists(),
+        ~select(Claim.id).where(Claim.created_by_id == who).exists(),
+    ))
+
+
+def restore_analyst(session: Session, values: dict) -> None:
+    """Redo: an analyst a command first named comes back with their id, unless another window took it meanwhile."""
+    holder = session.scalar(select(Annotator.id).where(Annotator.name == values["name"]))
+    if holder == values["id"]:
+        return
+    if holder is not None or session.get(Annotator, values["id"]) is not None:
+        raise ConflictError(f"this change by {printable(values['name'])} cannot come back: another window has "
+                            "changed the analysts since")
+    session.execute(insert(Annotator).values(**values))
+
+
+def current_analyst_name(session: Session) -> str | None:
+    """Who makes the change: the Workspace's analyst, else the database's analyst setting, else None."""
+    return current_analyst(session) or (get_setting(session, "analyst") or "").strip() or None

@@ -27,7 +27,7 @@ from ..safe_files import Identity
 
 # Bumped with every Alembic revision; a store keeps it where it can be read without Alembic (SQLite:
 # PRAGMA user_version), so a current database opens without importing Alembic and a newer one is refused.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 StoreTarget = str | os.PathLike | URL
 # The kinds of database we can open (a URL's backend name) -> the module whose ``open_store`` opens one.

@@ -16,7 +16,7 @@ from annotator.migrations_runner import current_revision, head_revision
 PAST_VERSIONS = Path(__file__).resolve().parent.parent / "data"
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_past_schema_opens_upgrades_and_keeps_everything(tmp_path, version):
     path = tmp_path / "old.db"
     shutil.copy(PAST_VERSIONS / f"schema_v{version}.db", path)

@@ -1,0 +1,268 @@
+"""Shared passages between articles: wire copy, reprinted quotes, a statement carried with small edits.
+
+The method is the one of passim and TextPAIR (n-gram seeds, then local alignment between them), on words rather
+than characters (``align_tokens``: quotes, dashes, punctuation, white space, case and accents do not count):
+
+1. **Seeds.** Every run of ``SEED_WORDS`` consecutive words is a seed, unless it occurs twice in its own article
+   (a repeated "More News" list, a navigation menu). A seed found in two articles marks a place they may share.
+2. **Chains.** Seeds of one pair of articles that follow each other within ``MAX_GAP`` words on both sides,
+   with the two sides shifting by at most ``MAX_DRIFT`` words, form one chain: a few words inserted, deleted or
+   replaced only leave a gap between seeds. A chain needs ``MIN_SEEDS`` seeds.
+3. **Alignment.** The words of a chain, plus a margin on each side, are aligned by longest common subsequence
+   (rapidfuzz's C ``Indel.opcodes``) and trimmed to the first and last runs of at least two equal words: the
+   passage starts and ends on whole words that both articles hold.
+4. **Boilerplate.** A seed in most articles (``COMMON_SHARE`` of them, three at least) is boilerplate-like: the
+   dateline, "Advertisement", share buttons. A passage held up by such seeds alone is dropped unless it is
+   long (``BOILERPLATE_MAX_CHARS``): a wire story every outlet ran still counts. With two articles nothing is
+   "most", so shared boilerplate there is found like any shared text, unless it repeats inside an article.
+
+Similarity is rapidfuzz's normalised Indel similarity of the two passages' folded words, in [0, 1].
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+from math import ceil
+
+from rapidfuzz.distance import Indel
+
+from .align_tokens import Vocabulary, Words, scan_words, words_of
+from .errors import InvalidValueError
+
+DEFAULT_MIN_CHARS = 60
+SEED_WORDS = 3
+MAX_GAP = 10  # words from one seed to the next on either side
+MAX_DRIFT = 6  # words one side may gain on the other between two seeds
+MIN_SEEDS = 2
+MARGIN = SEED_WORDS + 3  # words around a chain that the alignment may still take in
+MIN_SIMILARITY = 0.6
+COMMON_SHARE = 0.6
+BOILERPLATE_MAX_CHARS = 300
+
+Seed = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AlignedPassage:
+    """One passage two articles share: code-point spans of each article's stored text (end exclusive)."""
+
+    a: int  # article id (a < b)
+    a_start: int
+    a_end: int
+    b: int
+    b_start: int
+    b_end: int
+    similarity: float  # in [0, 1]
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    words: Words
+    ids: list[int]
+    seeds: dict[Seed, int]  # seed -> the word position of its only occurrence in the article
+
+
+@dataclass(frozen=True)
+class _Match:
+    """Word ranges (end exclusive) of two aligned passages, and whether distinctive seeds hold it up."""
+
+    a0: int
+    a1: int
+    b0: int
+    b1: int
+    distinctive: int
+
+
+def align_texts(texts: Mapping[int, str], *, min_chars: int = DEFAULT_MIN_CHARS,
+                progress: Callable[[int, int], None] | None = None,
+                cancelled: Callable[[], bool] | None = None) -> list[AlignedPassage]:
+    """Every passage of at least ``min_chars`` characters that two of ``texts`` (article id -> text) share.
+
+    Sorted by (a, a_start, b, b_start). ``progress(done_pairs, total_pairs)`` is called before the first pair and
+    after each; once ``cancelled()`` is true the work stops and the result is ``[]``.
+    """
+    if min_chars < 1:
+        raise InvalidValueError(f"the shortest passage must be at least 1 character, not {min_chars}")
+    articles = sorted(texts)
+    total = len(articles) * (len(articles) - 1) // 2
+    vocabulary = Vocabulary()
+    indexed: dict[int, _Indexed] = {}
+    for article in articles:
+        if cancelled is not None and cancelled():
+            return []
+        indexed[article] = _index(words_of(texts[article]), vocabulary)
+    common = _common_seeds([entry.seeds for entry in indexed.values()])
+    found: list[AlignedPassage] = []
+    if progress is not None:
+        progress(0, total)
+    for done, (a, b) in enumerate(combinations(articles, 2), start=1):
+        if cancelled is not None and cancelled():
+            return []
+        found += _align_pair(a, indexed[a], b, indexed[b], common, min_chars)
+        if progress is not None:
+            progress(done, total)
+    return sorted(found, key=lambda p: (p.a, p.a_start, p.b, p.b_start))
+
+
+def best_match(text: str, passage: str, *, min_similarity: float = 0.8) -> tuple[int, int, float] | None:
+    """Where ``passage`` (say, an annotated span of another article) best occurs in ``text``, fuzzily.
+
+    (start, end, similarity) with code-point offsets into ``text`` on whole words, or None when nothing reaches
+    ``min_similarity``. Seeds (``SEED_WORDS`` words, fewer for a shorter passage) vote for where the passage
+    lies; the few likeliest places are aligned and the most similar wins.
+    """
+    wanted = scan_words(passage)
+    if not wanted:
+        return None
+    words = words_of(text)
+    vocabulary = Vocabulary()
+    wanted_ids, ids = vocabulary.ids(wanted), vocabulary.ids(words)
+    best: tuple[int, int, float] | None = None
+    for shift in _likely_shifts(wanted_ids, ids, min(SEED_WORDS, len(wanted_ids))):
+        low, high = max(0, shift - MAX_GAP), min(len(ids), shift + len(wanted_ids) + MAX_GAP)
+        aligned = _aligned(wanted_ids, ids[low:high])
+        if aligned is None:
+            continue
+        first, last = low + aligned[2], low + aligned[3] - 1
+        similarity = _similarity(wanted.folded, words.folded[first:last + 1])
+        if similarity >= min_similarity and (best is None or similarity > best[2]):
+            best = (*words.span(first, last), similarity)
+    return best
+
+
+# -- seeds -----------------------------------------------------------------------------------------
+
+
+def _seeds_in(ids: Sequence[int], size: int) -> list[Seed]:
+    return list(zip(*(ids[offset:] for offset in range(size)), strict=False))
+
+
+def _index(words: Words, vocabulary: Vocabulary) -> _Indexed:
+    ids = vocabulary.ids(words)
+    seeds: dict[Seed, int] = {}
+    repeated: set[Seed] = set()
+    for position, seed in enumerate(_seeds_in(ids, SEED_WORDS)):
+        if seeds.setdefault(seed, position) != position:
+            repeated.add(seed)
+    for seed in repeated:
+        del seeds[seed]
+    return _Indexed(words, ids, seeds)
+
+
+def _common_seeds(per_article: list[dict[Seed, int]]) -> frozenset[Seed]:
+    """Seeds in at least ``COMMON_SHARE`` of the articles (and three): what boilerplate is made of."""
+    threshold = max(3, ceil(COMMON_SHARE * len(per_article)))
+    if len(per_article) < threshold:
+        return frozenset()
+    counts = Counter(seed for seeds in per_article for seed in seeds)
+    return frozenset(seed for seed, count in counts.items() if count >= threshold)
+
+
+def _likely_shifts(wanted: list[int], ids: list[int], size: int, limit: int = 5) -> list[int]:
+    """Word positions in ``ids`` where ``wanted`` most likely starts, by the votes of shared seeds."""
+    where: dict[Seed, list[int]] = {}
+    for position, seed in enumerate(_seeds_in(wanted, size)):
+        where.setdefault(seed, []).append(position)
+    votes: Counter[int] = Counter()
+    for position, seed in enumerate(_seeds_in(ids, size)):
+        for offset in where.get(seed, ()):
+            votes[position - offset] += 1
+    shifts: list[int] = []
+    for shift, _count in votes.most_common():
+        if all(abs(shift - taken) > MAX_DRIFT for taken in shifts):
+            shifts.append(shift)
+            if len(shifts) == limit:
+                break
+    return shifts
+
+
+# -- one pair of articles --------------------------------------------------------------------------
+
+
+def _align_pair(a: int, left: _Indexed, b: int, right: _Indexed, common: frozenset[Seed],
+                min_chars: int) -> list[AlignedPassage]:
+    shared = left.seeds.keys() & right.seeds.keys()
+    if len(shared) < MIN_SEEDS:
+        return []
+    seeds = sorted((left.seeds[seed], right.seeds[seed], seed not in common) for seed in shared)
+    matches = [match for chain in _chains(seeds) if len(chain) >= MIN_SEEDS
+               if (match := _match(left, right, chain)) is not None]
+    passages = []
+    for match in _merged(matches):
+        a_start, a_end = left.words.span(match.a0, match.a1 - 1)
+        b_start, b_end = right.words.span(match.b0, match.b1 - 1)
+        if min(a_end - a_start, b_end - b_start) < min_chars:
+            continue
+        if match.distinctive < MIN_SEEDS and max(a_end - a_start, b_end - b_start) < BOILERPLATE_MAX_CHARS:
+            continue
+        similarity = _similarity(left.words.folded[match.a0:match.a1], right.words.folded[match.b0:match.b1])
+        if similarity >= MIN_SIMILARITY:
+            passages.append(AlignedPassage(a, a_start, a_end, b, b_start, b_end, round(similarity, 4)))
+    return passages
+
+
+def _chains(seeds: Iterable[tuple[int, int, bool]]) -> list[list[tuple[int, int, bool]]]:
+    """Seeds (sorted by their position in the first article) grouped into runs that follow each other."""
+    done: list[list[tuple[int, int, bool]]] = []
+    open_: list[list[tuple[int, int, bool]]] = []
+    for seed in seeds:
+        i, j, _distinctive = seed
+        still_open = []
+        for chain in open_:
+            (done if chain[-1][0] < i - MAX_GAP else still_open).append(chain)
+        open_ = still_open
+        for chain in open_:
+            last_i, last_j, _ = chain[-1]
+            if 0 < i - last_i <= MAX_GAP and 0 < j - last_j <= MAX_GAP and abs((j - i) - (last_j - last_i)) <= MAX_DRIFT:
+                chain.append(seed)
+                break
+        else:
+            open_.append([seed])
+    return done + open_
+
+
+def _match(left: _Indexed, right: _Indexed, chain: list[tuple[int, int, bool]]) -> _Match | None:
+    a_low = max(0, chain[0][0] - MARGIN)
+    a_high = min(len(left.ids), chain[-1][0] + SEED_WORDS + MARGIN)
+    b_low = max(0, chain[0][1] - MARGIN)
+    b_high = min(len(right.ids), chain[-1][1] + SEED_WORDS + MARGIN)
+    aligned = _aligned(left.ids[a_low:a_high], right.ids[b_low:b_high])
+    if aligned is None:
+        return None
+    a0, a1, b0, b1 = aligned
+    return _Match(a_low + a0, a_low + a1, b_low + b0, b_low + b1, sum(d for _i, _j, d in chain))
+
+
+def _aligned(source: Sequence[int], target: Sequence[int]) -> tuple[int, int, int, int] | None:
+    """(source start, end, target start, end) of the words the two share, trimmed to runs of two equal words.
+
+    A lone equal word at an edge ("the", "said") is as likely chance as copy, so it is left out.
+    """
+    blocks = [op for op in Indel.opcodes(source, target) if op.tag == "equal"]
+    while len(blocks) > 1 and blocks[0].src_end - blocks[0].src_start < 2:
+        blocks.pop(0)
+    while len(blocks) > 1 and blocks[-1].src_end - blocks[-1].src_start < 2:
+        blocks.pop()
+    if not blocks:
+        return None
+    return blocks[0].src_start, blocks[-1].src_end, blocks[0].dest_start, blocks[-1].dest_end
+
+
+def _merged(matches: list[_Match]) -> list[_Match]:
+    """Matches that overlap on both sides (one passage split by a longer edit) joined into one."""
+    merged: list[_Match] = []
+    for match in sorted(matches, key=lambda m: (m.a0, m.b0)):
+        last = merged[-1] if merged else None
+        if last is not None and match.a0 < last.a1 and match.b0 < last.b1 and match.b1 > last.b0:
+            merged[-1] = _Match(last.a0, max(last.a1, match.a1), min(last.b0, match.b0), max(last.b1, match.b1),
+                                last.distinctive + match.distinctive)
+        else:
+            merged.append(match)
+    return merged
+
+
+def _similarity(left: Sequence[str], right: Sequence[str]) -> float:
+    return Indel.normalized_similarity(" ".join(left), " ".join(right))
