@@ -10,11 +10,14 @@ than characters (``align_tokens``: quotes, dashes, punctuation, white space, cas
    replaced only leave a gap between seeds. A chain needs ``MIN_SEEDS`` seeds.
 3. **Alignment.** The words of a chain, plus a margin on each side, are aligned by longest common subsequence
    (rapidfuzz's C ``Indel.opcodes``) and trimmed to the first and last runs of at least two equal words: the
-   passage starts and ends on whole words that both articles hold.
+   passage starts and ends on whole words that both articles hold. One or two words across a sentence or
+   paragraph end at an edge ("… a crematorium. The") are cut off: a shared "The" is not a shared sentence.
 4. **Boilerplate.** A seed in most articles (``COMMON_SHARE`` of them, three at least) is boilerplate-like: the
    dateline, "Advertisement", share buttons. A passage held up by such seeds alone is dropped unless it is
    long (``BOILERPLATE_MAX_CHARS``): a wire story every outlet ran still counts. With two articles nothing is
    "most", so shared boilerplate there is found like any shared text, unless it repeats inside an article.
+   Held up "alone" means: fewer than ``MIN_SEEDS`` other seeds, or fewer than half of them (a boilerplate line
+   after a copied sentence in both articles gains two seeds across the join).
 
 Similarity is rapidfuzz's normalised Indel similarity of the two passages' folded words, in [0, 1].
 """
@@ -37,7 +40,9 @@ SEED_WORDS = 3
 MAX_GAP = 10  # words from one seed to the next on either side
 MAX_DRIFT = 6  # words one side may gain on the other between two seeds
 MIN_SEEDS = 2
-MARGIN = SEED_WORDS + 3  # words around a chain that the alignment may still take in
+MARGIN = MAX_GAP  # words around a chain that the alignment may still take in
+STRAY_GAP = 2  # words between a short run at an edge and the rest that make it chance, not copy
+EDGE_WORDS = 2  # at most this many words past a sentence end are cut off a passage's edge
 MIN_SIMILARITY = 0.6
 COMMON_SHARE = 0.6
 BOILERPLATE_MAX_CHARS = 300
@@ -73,6 +78,7 @@ class _Match:
     a1: int
     b0: int
     b1: int
+    seeds: int
     distinctive: int
 
 
@@ -142,14 +148,9 @@ def _seeds_in(ids: Sequence[int], size: int) -> list[Seed]:
 
 def _index(words: Words, vocabulary: Vocabulary) -> _Indexed:
     ids = vocabulary.ids(words)
-    seeds: dict[Seed, int] = {}
-    repeated: set[Seed] = set()
-    for position, seed in enumerate(_seeds_in(ids, SEED_WORDS)):
-        if seeds.setdefault(seed, position) != position:
-            repeated.add(seed)
-    for seed in repeated:
-        del seeds[seed]
-    return _Indexed(words, ids, seeds)
+    every = _seeds_in(ids, SEED_WORDS)
+    counts = Counter(every)
+    return _Indexed(words, ids, {seed: position for position, seed in enumerate(every) if counts[seed] == 1})
 
 
 def _common_seeds(per_article: list[dict[Seed, int]]) -> frozenset[Seed]:
@@ -196,12 +197,17 @@ def _align_pair(a: int, left: _Indexed, b: int, right: _Indexed, common: frozens
         b_start, b_end = right.words.span(match.b0, match.b1 - 1)
         if min(a_end - a_start, b_end - b_start) < min_chars:
             continue
-        if match.distinctive < MIN_SEEDS and max(a_end - a_start, b_end - b_start) < BOILERPLATE_MAX_CHARS:
+        if _boilerplate(match) and max(a_end - a_start, b_end - b_start) < BOILERPLATE_MAX_CHARS:
             continue
         similarity = _similarity(left.words.folded[match.a0:match.a1], right.words.folded[match.b0:match.b1])
         if similarity >= MIN_SIMILARITY:
             passages.append(AlignedPassage(a, a_start, a_end, b, b_start, b_end, round(similarity, 4)))
     return passages
+
+
+def _boilerplate(match: _Match) -> bool:
+    """Held up mostly by seeds most articles hold: the few others are where it happens to border on a copy."""
+    return match.distinctive < MIN_SEEDS or 2 * match.distinctive < match.seeds
 
 
 def _chains(seeds: Iterable[tuple[int, int, bool]]) -> list[list[tuple[int, int, bool]]]:
@@ -233,22 +239,50 @@ def _match(left: _Indexed, right: _Indexed, chain: list[tuple[int, int, bool]]) 
     if aligned is None:
         return None
     a0, a1, b0, b1 = aligned
-    return _Match(a_low + a0, a_low + a1, b_low + b0, b_low + b1, sum(d for _i, _j, d in chain))
+    head = _edge_words(left.words, right.words, a_low + a0, b_low + b0, step=1)
+    tail = _edge_words(left.words, right.words, a_low + a1 - 1, b_low + b1 - 1, step=-1)
+    if a1 - a0 - head - tail < SEED_WORDS:
+        return None
+    return _Match(a_low + a0 + head, a_low + a1 - tail, b_low + b0 + head, b_low + b1 - tail,
+                  len(chain), sum(d for _i, _j, d in chain))
+
+
+def _edge_words(left: Words, right: Words, a_edge: int, b_edge: int, step: int) -> int:
+    """How many words at a passage's edge lie beyond a sentence end on either side (0 to ``EDGE_WORDS``).
+
+    ``a_edge``/``b_edge`` are the first words (step 1) or the last words (step -1) of the two passages.
+    """
+    cut = 0
+    for count in range(1, EDGE_WORDS + 1):
+        # the break between the count-th edge word and the next word inward
+        a_word = a_edge + (count - 1 if step == 1 else -count)
+        b_word = b_edge + (count - 1 if step == 1 else -count)
+        if a_word in left.breaks or b_word in right.breaks:
+            cut = count
+    return cut
 
 
 def _aligned(source: Sequence[int], target: Sequence[int]) -> tuple[int, int, int, int] | None:
-    """(source start, end, target start, end) of the words the two share, trimmed to runs of two equal words.
+    """(source start, end, target start, end) of the words the two share, without chance runs at the edges.
 
-    A lone equal word at an edge ("the", "said") is as likely chance as copy, so it is left out.
+    A lone equal word at an edge ("the", "said") more than a word away from the rest is as likely chance as
+    copy, and so are two equal words ("a crematorium") a long gap away: such edge runs are left out.
     """
     blocks = [op for op in Indel.opcodes(source, target) if op.tag == "equal"]
-    while len(blocks) > 1 and blocks[0].src_end - blocks[0].src_start < 2:
+    while len(blocks) > 1 and _stray(blocks[0], blocks[1]):
         blocks.pop(0)
-    while len(blocks) > 1 and blocks[-1].src_end - blocks[-1].src_start < 2:
+    while len(blocks) > 1 and _stray(blocks[-1], blocks[-2]):
         blocks.pop()
     if not blocks:
         return None
     return blocks[0].src_start, blocks[-1].src_end, blocks[0].dest_start, blocks[-1].dest_end
+
+
+def _stray(edge, inner) -> bool:
+    size = edge.src_end - edge.src_start
+    gap = max(inner.src_start - edge.src_end, inner.dest_start - edge.dest_end,
+              edge.src_start - inner.src_end, edge.dest_start - inner.dest_end)
+    return (size < 2 and gap > 1) or (size < SEED_WORDS and gap > STRAY_GAP)
 
 
 def _merged(matches: list[_Match]) -> list[_Match]:
@@ -258,7 +292,7 @@ def _merged(matches: list[_Match]) -> list[_Match]:
         last = merged[-1] if merged else None
         if last is not None and match.a0 < last.a1 and match.b0 < last.b1 and match.b1 > last.b0:
             merged[-1] = _Match(last.a0, max(last.a1, match.a1), min(last.b0, match.b0), max(last.b1, match.b1),
-                                last.distinctive + match.distinctive)
+                                last.seeds + match.seeds, last.distinctive + match.distinctive)
         else:
             merged.append(match)
     return merged

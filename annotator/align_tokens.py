@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
 _WORD = re.compile(r"\w+")
+# Where a sentence or paragraph ends: a full stop (then closing quotes or brackets) before white space, or a blank
+# line. "U.S." inside a sentence is not one (no white space follows its inner stop), nor is a hard-wrapped line.
+_BREAK = re.compile(r"[.!?…][\"'”’»)\]]*\s|\n[^\S\n]*\n")
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class Words:
     folded: tuple[str, ...]
     starts: tuple[int, ...]
     ends: tuple[int, ...]
+    breaks: frozenset[int]  # the words a sentence or paragraph ends after
 
     def __len__(self) -> int:
         return len(self.folded)
@@ -43,34 +48,34 @@ def _fold_word(word: str) -> str:
     return stripped or folded
 
 
-def _is_mark(character: str) -> bool:
-    return unicodedata.category(character)[0] == "M"
-
-
-def _spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each word; outside ASCII a word also takes the marks after it and whatever word follows."""
-    if text.isascii():
-        return [match.span() for match in _WORD.finditer(text)]
-    spans: list[tuple[int, int]] = []
-    length = len(text)
-    for match in _WORD.finditer(text):
-        start, end = match.span()
-        while end < length and _is_mark(text[end]):
-            end += 1
-        if spans and spans[-1][1] >= start:  # "e" + U+0301 + "t": the mark joined two runs into one word
-            start = spans.pop()[0]
-        spans.append((start, max(end, start)))
-    return spans
+def _word_pattern(text: str) -> re.Pattern:
+    """Runs of word characters, joined across the combining marks this text holds (few texts hold any)."""
+    marks = "".join(sorted(c for c in set(text) if not c.isascii() and unicodedata.category(c)[0] == "M"))
+    if not marks:
+        return _WORD
+    return re.compile(rf"\w[\w{re.escape(marks)}]*")
 
 
 def scan_words(text: str) -> Words:
     """The words of ``text``."""
-    spans = _spans(text)
+    pattern = _word_pattern(text)
+    spans = [match.span() for match in pattern.finditer(text)]
+    starts, ends = (tuple(column) for column in zip(*spans, strict=True)) if spans else ((), ())
     return Words(
-        folded=tuple(_fold_word(text[start:end]) for start, end in spans),
-        starts=tuple(start for start, _end in spans),
-        ends=tuple(end for _start, end in spans),
+        folded=tuple(map(_fold_word, pattern.findall(text))),
+        starts=starts,
+        ends=ends,
+        breaks=_breaks(text, starts, ends),
     )
+
+
+def _breaks(text: str, starts: tuple[int, ...], ends: tuple[int, ...]) -> frozenset[int]:
+    after = set()
+    for found in _BREAK.finditer(text):
+        word = bisect_right(ends, found.start()) - 1  # the last word ending at or before the break
+        if word >= 0 and (word + 1 == len(starts) or found.start() < starts[word + 1]):
+            after.add(word)
+    return frozenset(after)
 
 
 # The articles on screen are aligned again and again (every suggestion searches them): keep their words.

@@ -1,99 +1,25 @@
 """Read side of comparing coverage: claims, their attachments, the coverage matrix and links between annotations.
 
-Each function takes the caller's Session and returns plain immutable records, as ``queries`` does.
+Each function takes the caller's Session and returns plain immutable records (``compare_records``), as
+``queries`` does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
+from .compare_records import ClaimInfo, CoverageCell, CoverageColumn, CoverageMatrix, LinkInfo
 from .errors import NotFoundError
 from .models import Annotation, Annotator, Article, Claim, ClaimAttachment, Link, Tag
-from .queries import MAX_ID, TagInfo, list_tags, stored_time, whole_number
+from .queries import MAX_ID, list_tags, stored_time, whole_number
 from .rules import safe_repr
 
-
-@dataclass(frozen=True)
-class ClaimInfo:
-    id: int
-    uuid: str
-    name: str
-    note: str
-    created_by: str | None
-    created_at: datetime
-    annotation_count: int = 0
-
-
-@dataclass(frozen=True)
-class LinkInfo:
-    """A typed, directed link between two annotations, with where each end is (for connectors and tooltips)."""
-
-    uuid: str
-    source: str  # annotation UUIDs
-    target: str
-    type: str
-    note: str
-    annotator: str
-    created_at: datetime
-    source_article: int
-    target_article: int
-
-
-@dataclass(frozen=True)
-class CoverageColumn:
-    article_id: int
-    title: str
-    outlet: str
-    published: str | None
-
-
-@dataclass(frozen=True)
-class CoverageCell:
-    """How one article treats one claim: the tags of its attached annotations with counts (in tag order)."""
-
-    claim_id: int
-    article_id: int
-    tags: tuple[tuple[str, int], ...] = ()
-    annotation_uuids: tuple[str, ...] = ()
-
-    @property
-    def covered(self) -> bool:
-        return bool(self.tags)
-
-    @property
-    def total(self) -> int:
-        return sum(count for _tag, count in self.tags)
-
-
-@dataclass(frozen=True)
-class CoverageMatrix:
-    """Rows are claims, columns articles grouped by outlet (outlets by name) and ordered by date within one."""
-
-    claims: tuple[ClaimInfo, ...]
-    columns: tuple[CoverageColumn, ...]
-    tags: tuple[TagInfo, ...]
-    cells: dict[tuple[int, int], CoverageCell] = field(default_factory=dict)  # only covered cells
-
-    def cell(self, claim_id: int, article_id: int) -> CoverageCell:
-        """The cell, covered or not ("not covered" is an empty cell)."""
-        return self.cells.get((claim_id, article_id)) or CoverageCell(claim_id, article_id)
-
-    def outlet_groups(self) -> list[tuple[str, tuple[CoverageColumn, ...]]]:
-        """(outlet, its columns) in column order."""
-        groups: list[tuple[str, list[CoverageColumn]]] = []
-        for column in self.columns:
-            if not groups or groups[-1][0] != column.outlet:
-                groups.append((column.outlet, []))
-            groups[-1][1].append(column)
-        return [(outlet, tuple(columns)) for outlet, columns in groups]
-
-    def articles_covering(self, claim_id: int) -> list[CoverageColumn]:
-        return [column for column in self.columns if (claim_id, column.article_id) in self.cells]
+__all__ = ["ClaimInfo", "CoverageCell", "CoverageColumn", "CoverageMatrix", "LinkInfo", "claim_annotations",
+           "claim_info", "claims_of_annotations", "coverage_matrix", "get_claim", "link_info", "links_of_annotations",
+           "list_claims", "list_links"]
 
 
 _Creator = aliased(Annotator, name="creator")

@@ -1,0 +1,151 @@
+"""What the claim actions do: make, rename, re-note and delete claims, and attach annotations to them (or take
+them off). Every change is one core command through ``controller.run``: one undo step each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
+
+from annotator.commands import AddClaim, AttachToClaim, Composite, DeleteClaim, DetachFromClaim, UpdateClaim
+from annotator.errors import AnnotatorError
+from annotator.workspace import ClaimInfo
+
+from ..controller import AppController
+from ..dialogs.claim_chooser import NEW_CLAIM, choose_claim
+from ..dialogs.claim_dialog import ask_claim
+from ..wording import plural
+
+MENU_CLAIM_CHARS = 60  # of a claim's name in a menu
+
+
+class AttachLater(AttachToClaim):
+    """Attach what an earlier part of the same Composite made (a new claim, new annotations): the claim and the
+    UUIDs are asked for when it first runs, inside that one transaction."""
+
+    def __init__(self, claim: Callable[[], int | str], uuids: Callable[[], list[str]], analyst: str | None = None):
+        super().__init__(0, [], analyst)
+        self._claim_of, self._uuids_of = claim, uuids
+
+    def apply(self, session):
+        if self._rows is None:  # the first run (a redo re-inserts the rows it made)
+            self.claim, self.uuids = self._claim_of(), list(dict.fromkeys(self._uuids_of()))
+        return super().apply(session)
+
+
+def short(name: str, chars: int = MENU_CLAIM_CHARS) -> str:
+    return name if len(name) <= chars else name[:chars - 1] + "…"
+
+
+class ClaimsEditing:
+    def __init__(self, controller: AppController, selected_uuids: Callable[[], list[str]],
+                 say: Callable[[str], None], parent: QWidget):
+        self.controller = controller
+        self.selected_uuids = selected_uuids  # the annotations the analyst selected (table rows or a highlight)
+        self._say = say
+        self._parent = parent
+
+    def _claim(self, claim_id: int) -> ClaimInfo | None:
+        try:
+            return self.controller.workspace.claim(claim_id)
+        except AnnotatorError:
+            return None
+
+    # -- claims ------------------------------------------------------------------------------------
+    def new_claim(self, attach: list[str] | None = None, name: str = "") -> int | None:
+        """Ask for a name and a note; make the claim (with ``attach`` attached, in the same undo step)."""
+        asked = ask_claim(self._parent, "New Claim", name)
+        if asked is None:
+            return None
+        add = AddClaim(asked[0], asked[1], analyst=self.controller.analyst)
+        if not attach:
+            return add.claim_id if self.controller.run(add) else None
+        both = Composite([add, AttachLater(lambda: add.claim_id, lambda: attach, self.controller.analyst)],
+                         f"Add claim {short(asked[0], 40)} with {plural(len(attach), 'annotation')}")
+        return add.claim_id if self.controller.run(both) else None
+
+    def rename(self, claim_id: int) -> bool:
+        claim = self._claim(claim_id)
+        asked = claim and ask_claim(self._parent, "Rename Claim", claim.name, claim.note, with_note=False)
+        return bool(asked) and asked[0] != claim.name and self.controller.run(UpdateClaim(claim_id, name=asked[0]))
+
+    def edit_note(self, claim_id: int) -> bool:
+        claim = self._claim(claim_id)
+        asked = claim and ask_claim(self._parent, "Claim Note", claim.name, claim.note, with_name=False)
+        return bool(asked) and asked[1] != claim.note and self.controller.run(UpdateClaim(claim_id, note=asked[1]))
+
+    def delete(self, claim_id: int) -> bool:
+        claim = self._claim(claim_id)
+        if claim is None:
+            return False
+        if claim.annotation_count:
+            answer = QMessageBox.question(
+                self._parent, "Delete Claim",
+                f"Delete the claim “{short(claim.name)}”? Its {plural(claim.annotation_count, 'annotation')} "
+                "stay; they are only taken off it (Undo brings it back).")
+            if answer != QMessageBox.StandardButton.Yes:
+                return False
+        return self.controller.run(DeleteClaim(claim_id))
+
+    # -- attaching ---------------------------------------------------------------------------------
+    def attach(self, claim_id: int, uuids: list[str]) -> bool:
+        if not uuids:
+            self._say("Select an annotation first: click a highlight or a row in the Annotations panel.")
+            return False
+        command = AttachToClaim(claim_id, uuids, analyst=self.controller.analyst)
+        if self.controller.run(command):
+            return True
+        if not command.attached and command.label.startswith("Attach to claim "):  # it ran: all were attached
+            self._say(f"Already attached to {command.label.removeprefix('Attach to claim ')}")
+        return False
+
+    def detach(self, claim_id: int, uuids: list[str]) -> bool:
+        return bool(uuids) and self.controller.run(DetachFromClaim(claim_id, uuids))
+
+    def attach_with_chooser(self, uuids: list[str] | None = None) -> bool:
+        """Attach to Claim… from the keyboard: the selected annotations, to a claim picked by typing."""
+        uuids = self.selected_uuids() if uuids is None else uuids
+        if not uuids:
+            self._say("Select an annotation first: click a highlight or a row in the Annotations panel.")
+            return False
+        what = "this annotation" if len(uuids) == 1 else f"these {len(uuids)} annotations"
+        chosen = choose_claim(self._parent, self.controller.workspace.claims(), what)
+        if chosen is None:
+            return False
+        claim_id, typed = chosen
+        if claim_id == NEW_CLAIM:
+            return self.new_claim(uuids, typed) is not None
+        return self.attach(claim_id, uuids)
+
+    def fill_menu(self, menu: QMenu, uuids: list[str], new_action: QAction) -> None:
+        """Add "Attach to Claim ▸" (every claim, then New Claim…) and, when attached, "Detach from Claim ▸"."""
+        claims = self.controller.workspace.claims()
+        attach = menu.addMenu("Attach to Claim")
+        attach.setEnabled(bool(uuids))
+        attached = self._attached_to(uuids)
+        for claim in claims:
+            action = attach.addAction(short(claim.name))
+            action.setToolTip(claim.note or claim.name)
+            if uuids and attached.get(claim.id) == len(uuids):
+                action.setCheckable(True)
+                action.setChecked(True)
+                action.setEnabled(False)  # every one is attached already
+            action.triggered.connect(lambda _c=False, i=claim.id: self.attach(i, uuids))
+        if claims:
+            attach.addSeparator()
+        attach.addAction(new_action)
+        if attached:
+            detach = menu.addMenu("Detach from Claim")
+            for claim in claims:
+                if claim.id in attached:
+                    action = detach.addAction(short(claim.name))
+                    action.triggered.connect(lambda _c=False, i=claim.id: self.detach(i, uuids))
+
+    def _attached_to(self, uuids: list[str]) -> dict[int, int]:
+        """How many of these annotations each claim has."""
+        counts: dict[int, int] = {}
+        for claim_ids in self.controller.workspace.claims_of(uuids).values():
+            for claim_id in claim_ids:
+                counts[claim_id] = counts.get(claim_id, 0) + 1
+        return counts
