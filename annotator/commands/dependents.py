@@ -56,7 +56,7 @@ class Dependents:
         claims = set(session.scalars(select(Claim.id).where(
             Claim.id.in_({row["claim_id"] for row in self.attachments}))))
         attached = set(session.execute(select(ClaimAttachment.claim_id, ClaimAttachment.annotation_id).where(
-            ClaimAttachment.annotation_id.in_(list(ids.values())))).tuples())
+            ClaimAttachment.annotation_id.in_(list(ids.values())))).all())
         attachments = [{**_without(row, "annotation_uuid"), "annotation_id": ids[row["annotation_uuid"]]}
                        for row in self.attachments
                        if row["annotation_uuid"] in ids and row["claim_id"] in claims
