@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .compare_queries import CoverageCell, CoverageMatrix
+from .compare_records import CoverageCell, CoverageMatrix
 from .queries import ArticleSummary, TagInfo
 from .wording import plural
 

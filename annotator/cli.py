@@ -1,4 +1,5 @@
-"""The ``annotator`` command line: import, list, tag, export, merge and share.
+"""The ``annotator`` command line: import, list, tag, export, merge and share (claims, links and align are in
+``cli_compare``).
 
 Every subcommand exits 0 on success. On bad input (usage mistakes included) it exits 1 after
 printing one line, beginning ``error:``, on stderr, and leaves nothing partially written; never a
@@ -41,7 +42,9 @@ REFERENCE = "The full reference, with examples, is docs/CLI.md{section} in Spann
 # Arguments that are values (stored, or looked up), not file names: they must be text. File names may
 # hold any bytes (Linux allows it); they arrive surrogate-escaped and are used as they are.
 VALUE_ARGUMENTS = {"article": "ARTICLE", "tag": "TAG", "note": "--note", "annotator": "--annotator",
-                   "tags": "--tag", "articles": "--article", "annotators": "--annotator"}
+                   "tags": "--tag", "articles": "--article", "annotators": "--annotator",
+                   "name": "NAME", "claim": "CLAIM", "annotation_uuids": "ANNOTATION_UUID", "source": "SOURCE_UUID",
+                   "target": "TARGET_UUID", "link_type": "TYPE", "align_articles": "ARTICLE"}
 
 
 class UsageError(Exception):
@@ -127,6 +130,10 @@ def build_parser() -> ArgumentParser:
     p.add_argument("db", metavar="DB")
     p.add_argument("out", metavar="OUT.db", help="the copy to write; its folder must exist, a file there is replaced")
     p.set_defaults(run=cmd_share)
+
+    from .cli_compare import add_commands  # claims, links, align: it uses this module's helpers
+
+    add_commands(commands)
     for name, command in commands.choices.items():
         command.epilog = REFERENCE.format(section=f" (section `{name}`)")
     return parser

@@ -3,7 +3,8 @@
 Every file is read and checked first (``teammate_file``: untrusted input), outside the transaction; then
 all of them are matched against our database and inserted in ONE transaction (``merge_plan``). Articles
 match by text SHA-256, annotations by UUID and then by (article, span, tag, annotator); tags by UUID and then
-by name ignoring case, annotators by name. Original annotators and timestamps are kept. An annotation of ours
+by name ignoring case, annotators by name; claims, their attachments and links after them (``merge_claims``).
+Original annotators and timestamps are kept. An annotation of ours
 that theirs differs from is kept, unless the analyst chose theirs (``take_theirs``): then it takes their values,
 and an undo gives ours back exactly. A refused or cancelled merge changes
 nothing; one that would add nothing writes nothing, not even a backup.
@@ -33,11 +34,13 @@ from sqlalchemy.orm import Session
 from .commands import NOTHING, Changes, Command, after_commit, chunks
 from .db import Database
 from .errors import AnnotatorError, ConflictError
+from .merge_claims import claim_flags, remove_claims
 from .merge_plan import Additions, Created, MergePlan, OurState, plan_file, restore_replaced, write_additions
-from .models import Annotation, Annotator, Article, Tag
+from .models import Annotation, Annotator, Article, Claim, ClaimAttachment, Link, Tag
 from .progress import Progress
 from .rules import printable, safe_repr
 from .teammate_file import TEMP_PREFIX, TeammateData, open_teammate_file, read_teammate_file
+from .wording import plural
 
 __all__ = ["MergeDatabases", "MergePlan", "MergeReport", "checked_teammate_files", "inspect_teammate",
            "merge_databases"]
@@ -62,6 +65,12 @@ class MergeReport:
     lookalike_tags: list[tuple[str, str]] = field(default_factory=list)
     case_tags: list[tuple[str, str]] = field(default_factory=list)  # (theirs, ours): the same name ignoring case
     renamed_tags: list[tuple[str, str]] = field(default_factory=list)  # (theirs, ours): the same tag (UUID) renamed
+    added_claims: int = 0
+    added_attachments: int = 0
+    added_links: int = 0
+    links_skipped: int = 0  # an end is in neither database (gone since the merge was first done)
+    case_claims: list[tuple[str, str]] = field(default_factory=list)  # as case_tags
+    renamed_claims: list[tuple[str, str]] = field(default_factory=list)  # as renamed_tags
 
     def summary(self) -> str:
         """What the merge did, for people: every name printable (no escape sequence or newline reaches a terminal)."""
@@ -90,6 +99,20 @@ class MergeReport:
             if pairs:
                 line += "\n" + "; ".join(f"Their tag {safe_repr(theirs)} {how}, {safe_repr(ours)}"
                                          for theirs, ours in pairs) + ": their annotations use your tag."
+        return line + self._claims_summary()
+
+    def _claims_summary(self) -> str:
+        line = ""
+        if self.added_claims or self.added_attachments or self.added_links:
+            line += (f"\nAdded {plural(self.added_claims, 'claim')}, {plural(self.added_attachments, 'attachment')} "
+                     f"to claims and {plural(self.added_links, 'link')}.")
+        if self.links_skipped:
+            line += f"\n{plural(self.links_skipped, 'link')} skipped: an end is not in either database."
+        for pairs, how in ((self.case_claims, "differs from yours only in case, so it is yours"),
+                           (self.renamed_claims, "is the same claim as yours, renamed")):
+            if pairs:
+                line += "\n" + "; ".join(f"Their claim {safe_repr(theirs)} {how}, {safe_repr(ours)}"
+                                         for theirs, ours in pairs) + ": their attachments go to your claim."
         return line
 
 
@@ -245,9 +268,18 @@ class MergeDatabases(Command):
         report.lookalike_tags = [pair for plan in plans for pair in plan.lookalike_tags]
         report.case_tags = [pair for plan in plans for pair in plan.case_tags]
         report.renamed_tags = [pair for plan in plans for pair in plan.renamed_tags]
+        report.case_claims = [pair for plan in plans for pair in plan.case_claims]
+        report.renamed_claims = [pair for plan in plans for pair in plan.renamed_claims]
+        self._count_claims(created)
+
+    def _count_claims(self, created: Created) -> None:
+        report = self.report
+        report.added_claims, report.added_attachments = len(created.claim_uuids), len(created.attachments)
+        report.added_links, report.links_skipped = len(created.link_uuids), created.links_skipped
 
     def _redone(self, created: Created) -> None:
         self._created = created
+        self._count_claims(created)
         if self._stash is not None:
             self._stash.close()
             self._stash = None
@@ -259,18 +291,20 @@ class MergeDatabases(Command):
         stash, stashed = _Stash(), set()
         after_commit(session, lambda: self._reverted(stash, stashed), failed=stash.close)
         restore_replaced(session, created.replaced)  # first: ours may point back away from merged rows
+        remove_claims(session, created)
         for chunk in chunks(created.annotation_uuids):
             session.execute(delete(Annotation).where(Annotation.uuid.in_(chunk)))
         _delete_unused(session, Article, Article.uuid, created.article_uuids, (Annotation.article_id,), "articles",
                        keep=lambda ids: stashed.update(_stash_texts(session, ids, stash)))
         _delete_unused(session, Tag, Tag.name, created.tag_names, (Annotation.tag_id,), "tags")
         _delete_unused(session, Annotator, Annotator.name, created.annotator_names,
-                       (Annotation.annotator_id, Annotation.edited_by_id), "annotators")
+                       (Annotation.annotator_id, Annotation.edited_by_id), "annotators", also=_ANALYST_OF)
         return Changes(articles_removed=frozenset(created.article_ids),
                        annotations_removed=frozenset(created.annotation_uuids),
                        annotations_updated=frozenset(row["uuid"] for row in created.replaced),
                        annotated_articles=frozenset(created.annotated_articles),
-                       tags=bool(created.tag_names), annotators=bool(created.annotator_names))
+                       tags=bool(created.tag_names), annotators=bool(created.annotator_names),
+                       **claim_flags(created))
 
     def _reverted(self, stash: _Stash, stashed: set[str]) -> None:
         """The undo committed: a redo reads the removed articles' texts from the stash."""
@@ -287,7 +321,12 @@ def _added(created: Created) -> Changes:
                    annotations_added=frozenset(created.annotation_uuids),
                    annotations_updated=frozenset(row["uuid"] for row in created.replaced),
                    annotated_articles=frozenset(created.annotated_articles),
-                   tags=bool(created.tag_names), annotators=bool(created.annotator_names))
+                   tags=bool(created.tag_names), annotators=bool(created.annotator_names), **claim_flags(created))
+
+
+# What else names an analyst: a merged analyst still named there after the undo cannot be removed.
+_ANALYST_OF = (("claim", Claim.created_by_id), ("claim attachment", ClaimAttachment.annotator_id),
+               ("link", Link.annotator_id))
 
 
 def _stash_texts(session: Session, ids: list[int], stash: _Stash) -> list[str]:
@@ -302,7 +341,9 @@ def _stash_texts(session: Session, ids: list[int], stash: _Stash) -> list[str]:
 
 
 def _delete_unused(session: Session, model, key_column, keys: list[str], used_by: tuple, what: str,
-                   keep: Callable[[list[int]], None] | None = None) -> None:
+                   keep: Callable[[list[int]], None] | None = None, also: tuple = ()) -> None:
+    """Delete the merged rows of ``model``; refused while annotations (``used_by``) or the rows of ``also``
+    ((noun, column) pairs) made since use one."""
     for chunk in chunks(keys):
         ids = list(session.scalars(select(model.id).where(key_column.in_(chunk))))
         used = session.scalar(select(func.count()).select_from(Annotation).where(
@@ -311,6 +352,11 @@ def _delete_unused(session: Session, model, key_column, keys: list[str], used_by
             many = used != 1
             raise ConflictError(f"the merge cannot be undone: {used} annotation{'s' if many else ''} made since "
                                 f"then {'use' if many else 'uses'} the merged {what}; delete them first")
+        for noun, column in also:
+            if used := session.scalar(select(func.count()).where(column.in_(ids))):
+                raise ConflictError(f"the merge cannot be undone: {plural(used, noun)} made since then "
+                                    f"{'use' if used != 1 else 'uses'} the merged {what}; delete "
+                                    f"{'them' if used != 1 else 'it'} first")
         if keep is not None:
             keep(ids)
         session.execute(delete(model).where(model.id.in_(ids)))

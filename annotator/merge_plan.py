@@ -3,7 +3,8 @@
 ``plan_file`` matches one checked file against ``OurState`` (what our database holds, updated as each file
 is planned so later files see earlier ones): articles by text SHA-256, annotations by UUID and then by
 (article, span, tag, annotator), tags by UUID and then by name ignoring case (``rules.same_tag_name``), annotators
-by name. It changes nothing; what is new collects in ``Additions``, which ``write_additions`` inserts in the
+by name, then claims, attachments and links (``merge_claims``: their ends are ours where the annotation is ours).
+It changes nothing; what is new collects in ``Additions``, which ``write_additions`` inserts in the
 caller's transaction. An annotation of theirs with one of our UUIDs but other content is an
 ``AnnotationDifference`` (what differs, field by field); ours is kept unless the analyst chose to take theirs.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -21,10 +22,12 @@ from sqlalchemy.orm import Session
 from .commands.rows import insert_annotation_rows
 from .db import get_setting
 from .errors import AnnotatorError
+from .merge_claims import OurClaims, plan_claims, referenced_annotations, write_claims
 from .models import Annotation, Annotator, Article, Tag, new_uuid
 from .queries import Editor, annotation_select
 from .rules import name_key, safe_repr, shortcut_key, tag_name_key
 from .teammate_file import TeammateData
+from .teammate_values import stored_moment
 
 TEXT_BATCH_CHARS = 8_000_000  # article texts inserted together (one larger article goes alone)
 
@@ -73,6 +76,11 @@ class MergePlan:
     case_tags: list[tuple[str, str]] = field(default_factory=list)
     differences: list[AnnotationDifference] = field(default_factory=list)  # annotations_conflicting of them
     taken: int = 0  # of the differences: those whose version of theirs replaces ours (the analyst chose it)
+    claims_new: int = 0
+    attachments_new: int = 0  # annotations attached to claims (a claim and an annotation: new, or ours)
+    links_new: int = 0
+    renamed_claims: list[tuple[str, str]] = field(default_factory=list)  # (theirs, ours): as renamed_tags
+    case_claims: list[tuple[str, str]] = field(default_factory=list)  # (theirs, ours): as case_tags
 
 
 class TextSource(Protocol):
@@ -95,9 +103,13 @@ class Additions:
     annotators: list[str] = field(default_factory=list)
     annotations: list[tuple] = field(default_factory=list)  # laid out as TeammateData.annotations (see its docstring)
     replacements: list[tuple] = field(default_factory=list)  # theirs, laid out so, to replace ours of the same UUID
+    claims: list[dict] = field(default_factory=list)  # as TeammateData.claims
+    attachments: list[tuple] = field(default_factory=list)  # (claim uuid, annotation uuid, annotator, created_at): ours
+    links: list[tuple] = field(default_factory=list)  # as TeammateData.links, the ends our annotations' UUIDs
 
     def __bool__(self) -> bool:
-        return bool(self.articles or self.tags or self.annotators or self.annotations or self.replacements)
+        return bool(self.articles or self.tags or self.annotators or self.annotations or self.replacements
+                    or self.claims or self.attachments or self.links)
 
 
 class OurState:
@@ -122,6 +134,7 @@ class OurState:
         ))
         self.by_uuid: dict[str, tuple] = {row[0]: tuple(row[1:]) for row in rows}
         self.keys = {content[:5] for content in self.by_uuid.values()}
+        self.claims: OurClaims | None = None  # read once a file has claims or links
 
 
 def _lookalikes(theirs: Iterable[str], exact: set[str], ours: dict[str, str]) -> list[tuple[str, str]]:
@@ -148,7 +161,11 @@ def plan_file(state: OurState, data: TeammateData, additions: Additions,
             state.annotators.add(who)
             additions.annotators.append(who)
             plan.annotators_new.append(who)
-    _plan_annotations(state, data, additions, plan, tag_names, take_theirs)
+    referenced = referenced_annotations(data)
+    aliases = _plan_annotations(state, data, additions, plan, tag_names, take_theirs, referenced)
+    if data.claims or data.links:
+        state.claims = state.claims or OurClaims(state.session)
+        plan_claims(state.claims, data, additions, plan, aliases)
     return plan
 
 
@@ -191,8 +208,10 @@ def _plan_articles(state: OurState, data: TeammateData, additions: Additions, pl
 
 
 def _plan_annotations(state: OurState, data: TeammateData, additions: Additions, plan: MergePlan,
-                      tag_names: dict[str, str], take_theirs: frozenset[str]) -> None:
+                      tag_names: dict[str, str], take_theirs: frozenset[str], referenced: set[str]) -> dict[str, str]:
+    """Queue their new annotations; {their UUID: ours} for those of ``referenced`` that are ours by content."""
     by_uuid, keys, added = state.by_uuid, state.keys, additions.annotations
+    same: dict[str, tuple] = {}  # their UUID -> the key of the annotation of ours it is
     renamed = {theirs: ours for theirs, ours in tag_names.items() if theirs != ours}
     present = 0
     new = len(added)
@@ -211,6 +230,8 @@ def _plan_annotations(state: OurState, data: TeammateData, additions: Additions,
         key = content[:5]
         if key in keys:
             present += 1
+            if uuid in referenced:
+                same[uuid] = key
             continue
         by_uuid[uuid] = content
         keys.add(key)
@@ -220,6 +241,16 @@ def _plan_annotations(state: OurState, data: TeammateData, additions: Additions,
     plan.new_annotations_by = sorted({a[5] for a in added[new:]})  # a[5]: annotator
     if state.analyst is not None:
         plan.annotations_under_your_name = sum(1 for a in added[new:] if a[5] == state.analyst)  # a[5]: annotator
+    return _aliases(state, same)
+
+
+def _aliases(state: OurState, same: dict[str, tuple]) -> dict[str, str]:
+    """{their UUID: the UUID of ours with the same key}: one pass over ours, only when a link or attachment needs it."""
+    if not same:
+        return {}
+    wanted = set(same.values())
+    ours = {content[:5]: uuid for uuid, content in state.by_uuid.items() if content[:5] in wanted}
+    return {theirs: ours[key] for theirs, key in same.items()}
 
 
 def _plan_difference(state: OurState, plan: MergePlan, additions: Additions, theirs: tuple, take: bool) -> None:
@@ -245,18 +276,13 @@ def _describe(state: OurState, theirs: tuple) -> AnnotationDifference:
                           Annotation.note, Annotation.updated_at, Editor.name, Annotation.edited_at, with_article=True)
         .outerjoin(Editor, Editor.id == Annotation.edited_by_id).where(Annotation.uuid == uuid)).one()
     title, *_ = mine
-    their_updated = _moment(updated)
+    their_updated = stored_moment(updated)
     pairs = [("Span", _span(session, mine[1], mine[2], mine[3]), _span(session, sha, start, end)),
              ("Tag", mine[4], tag), ("Note", mine[6], note), ("Author", mine[5], who),
              ("Edited by", mine[8] or "", editor or ""),
-             ("Edited at", _when(mine[9]), _when(_moment(edited_at) if edited_at else None))]
+             ("Edited at", _when(mine[9]), _when(stored_moment(edited_at) if edited_at else None))]
     fields = tuple(FieldDifference(name, ours, other) for name, ours, other in pairs if ours != other)
     return AnnotationDifference(uuid, title, yours_newer=mine[7] > their_updated, fields=fields)
-
-
-def _moment(stored: str) -> datetime:
-    """A validated teammate timestamp (naive UTC text, as stored) as an aware datetime."""
-    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
 
 
 def _when(moment: datetime | None) -> str:
@@ -280,6 +306,10 @@ class Created:
     annotation_uuids: list[str] = field(default_factory=list)
     annotated_articles: set[int] = field(default_factory=set)  # the articles the added annotations are on
     replaced: list[dict] = field(default_factory=list)  # our rows (their columns) that theirs replaced: undo puts back
+    claim_uuids: list[str] = field(default_factory=list)
+    attachments: list[tuple[int, int]] = field(default_factory=list)  # (claim id, annotation id)
+    link_uuids: list[str] = field(default_factory=list)
+    links_skipped: int = 0  # an end was no longer there when written
 
 
 def write_additions(session: Session, additions: Additions) -> Created:
@@ -308,6 +338,7 @@ def write_additions(session: Session, additions: Additions) -> Created:
     created.article_ids = {article_ids[sha] for _uuid, sha in inserted}
     created.replaced = _replace(session, additions.replacements, article_ids, tag_ids, annotator_ids)
     created.annotated_articles |= {row["article_id"] for row in created.replaced}
+    write_claims(session, additions, annotator_ids, created)
     return created
 
 
@@ -318,7 +349,7 @@ _REPLACED = ("uuid", "article_id", "start", "end", "tag_id", "note", "annotator_
 def _edit_values(annotation: tuple, annotator_ids: dict[str, int]) -> dict:
     editor, at = annotation[9], annotation[10]
     return {"b_uuid": annotation[0], "b_editor": None if editor is None else annotator_ids[editor],
-            "b_at": None if at is None else _moment(at)}
+            "b_at": None if at is None else stored_moment(at)}
 
 
 def _replace(session: Session, replacements: list[tuple], article_ids: dict, tag_ids: dict, annotator_ids: dict
@@ -331,9 +362,9 @@ def _replace(session: Session, replacements: list[tuple], article_ids: dict, tag
         before.append(dict(row))
         session.execute(update(table).where(table.c.uuid == uuid).values(
             article_id=article_ids[sha], start=start, end=end, tag_id=tag_ids[tag], note=note,
-            annotator_id=annotator_ids[who], created_at=_moment(created_at), updated_at=_moment(updated_at),
+            annotator_id=annotator_ids[who], created_at=stored_moment(created_at), updated_at=stored_moment(updated_at),
             edited_by_id=None if editor is None else annotator_ids[editor],
-            edited_at=None if edited_at is None else _moment(edited_at)))
+            edited_at=None if edited_at is None else stored_moment(edited_at)))
     return before
 
 

@@ -14,7 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .align import AlignedPassage, best_match
+from rapidfuzz.distance import Indel
+
+from .align import MIN_SIMILARITY, AlignedPassage, best_match
+from .queries import AnnotationInfo
+from .spans import snap_to_words
 
 CACHE_SETS = 16  # article sets remembered
 # Around where an annotated piece should lie in the other passage (by proportion), best_match looks this far on
@@ -112,6 +116,16 @@ class CopyTarget:
     tagged_by: str | None  # who already holds an annotation of this span with this tag (None: nobody)
 
 
+@dataclass(frozen=True)
+class CopyPlan:
+    """An annotation, its words, and where copies of it could go."""
+
+    annotation: AnnotationInfo
+    text: str  # the annotated words
+    targets: list[CopyTarget]
+    outlets: dict[int, str]  # article id -> its outlet (or title), to name the targets
+
+
 def copy_targets(pairs: Iterable[PassagePair], article_id: int, start: int, end: int, tag: str,
                  texts: Mapping[int, str], existing: Mapping[int, Iterable[SpanLike]]) -> list[CopyTarget]:
     """The spans in other articles that an annotation (``article_id``, ``start``, ``end``, ``tag``) would be copied
@@ -152,8 +166,33 @@ def _matching_words(text: str, side: tuple[int, int], piece: tuple[int, int], ot
     high = _word_edge(other_text, min(other_side[1], guess_end + margin), +1, other_side[1])
     found = best_match(other_text[low:high], text[piece[0]:piece[1]])
     if found is None:
-        return None
+        return _mapped_words(text, side, piece, other_text, other_side)
     return low + found[0], low + found[1], found[2]
+
+
+def _mapped_words(text: str, side: tuple[int, int], piece: tuple[int, int], other_text: str,
+                  other_side: tuple[int, int]) -> tuple[int, int, float] | None:
+    """Where the piece lands by the character alignment of the two passages, widened to whole words: for a short
+    piece with an edit in every few words, which gives best_match no seed to start from."""
+    ops = Indel.opcodes(text[side[0]:side[1]], other_text[other_side[0]:other_side[1]])
+    start = other_side[0] + _mapped(ops, piece[0] - side[0], at_end=False)
+    end = other_side[0] + _mapped(ops, piece[1] - side[0], at_end=True)
+    start, end = snap_to_words(other_text, start, end)
+    if start >= end:
+        return None
+    similarity = Indel.normalized_similarity(text[piece[0]:piece[1]].casefold(), other_text[start:end].casefold())
+    return (start, end, similarity) if similarity >= MIN_SIMILARITY else None
+
+
+def _mapped(ops, position: int, at_end: bool) -> int:
+    """A position in the first text, in the second: exact inside equal runs, else the edge of the edit."""
+    for op in ops:
+        inside = op.src_start < position <= op.src_end if at_end else op.src_start <= position < op.src_end
+        if inside:
+            if op.tag == "equal":
+                return op.dest_start + position - op.src_start
+            return op.dest_end if at_end else op.dest_start
+    return ops.dest_len if ops else 0
 
 
 def _word_edge(text: str, at: int, step: int, limit: int) -> int:

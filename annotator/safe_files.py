@@ -31,13 +31,14 @@ Identity = tuple[int, int]
 LEFTOVER_AGE_S = 15 * 60
 # ".{name}.{hex}.tmp" and the SQLite files of such a temp database; 8 hex digits was the old share naming.
 _LEFTOVER = re.compile(r"\..+\.(?:[0-9a-f]{12}|[0-9a-f]{8})\.tmp(-journal|-wal|-shm)?", re.DOTALL)
-_CSV_START = b"\xef\xbb\xbfannotation_id,"
+# Our CSVs (annotations, the claims' long form, links, the coverage grid) begin with a BOM and their first heading.
+_CSV_STARTS = tuple(b"\xef\xbb\xbf" + heading for heading in (b"annotation_id,", b"claim_id,", b"uuid,", b"claim,"))
 _SQLITE_START = b"SQLite format 3\x00"
 _JOURNAL_START = b"\xd9\xd5\x05\xf9\x20\xa1\x63\xd7"
 _WAL_STARTS = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")
 _SHM_START = (3007000).to_bytes(4, sys.byteorder)  # the wal-index version, in native byte order
 # What each kind of leftover begins with (a temp file killed early may also be empty or still all zeros).
-_STARTS = {None: (_CSV_START, _SQLITE_START), "-journal": (_JOURNAL_START,), "-wal": _WAL_STARTS, "-shm": (_SHM_START,)}
+_STARTS = {None: (*_CSV_STARTS, _SQLITE_START), "-journal": (_JOURNAL_START,), "-wal": _WAL_STARTS, "-shm": (_SHM_START,)}
 
 # (st_dev, st_ino) of every database file this process has open -> the real path of each Database holding it.
 # Opening and closing any other descriptor on one of these files would drop SQLite's POSIX locks for the whole

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from . import search
-from .models import Annotation, Annotator, Article, Tag
+from .models import Annotation, Annotator, Article, Link, Tag
 from .queries import annotation_select
 
 SORT_KEYS = ("tag", "text", "note", "annotator", "article", "position", "created")
@@ -64,6 +64,7 @@ class TableRow:
     annotator: str
     article_title: str
     created_at: datetime
+    links: int = 0  # links from or to it
 
 
 def _span_text():
@@ -374,14 +375,27 @@ def annotation_rows(session: Session, ids: list[int], full_text: bool = False) -
             Annotation.note, Annotator.name, Article.title, Annotation.created_at, with_article=True,
         ).where(Annotation.id.in_(list(ids)))
     )
+    links = link_counts(session, ids)
     result: dict[int, TableRow] = {}
     for (id_, uuid, article_id, start, end, tag, color, text, note, annotator, title, created) in rows:
         result[id_] = TableRow(
             id=id_, uuid=uuid, article_id=article_id, start=start, end=end, tag=tag, color=color,
             text=(text or "") if full_text else snippet(text or ""), note=note or "", annotator=annotator,
-            article_title=title, created_at=created,
+            article_title=title, created_at=created, links=links.get(id_, 0),
         )
     return result
+
+
+def link_counts(session: Session, ids: list[int]) -> dict[int, int]:
+    """How many links start or end at each of a page of annotations (absent: none). Two index lookups per id
+    (the links' unique (source, target, type) index and their target index), so a page costs the same in a
+    million-row table as in a small one."""
+    counts: dict[int, int] = {}
+    for column in (Link.source_id, Link.target_id):
+        query = select(column, func.count()).where(column.in_(list(ids))).group_by(column)
+        for id_, count in session.execute(query):
+            counts[id_] = counts.get(id_, 0) + count
+    return counts
 
 
 def annotation_text(session: Session, annotation_id: int) -> str:

@@ -18,7 +18,8 @@
    untrusted, cell sizes checked, no memory mapping, length limits, a time limit); then
    ``quick_check``, the schema (every object must be one of ours) and every value: SQL checks types
    and sizes in bytes (``length()`` would stop at a NUL), then Python applies annotator/rules.py
-   (``annotator.teammate_values``; this module opens the file safely, that one judges what it holds).
+   (``annotator.teammate_values``, and ``teammate_claims`` for claims and links; this module opens the
+   file safely, those judge what it holds).
 5. Texts are never all held: each article's text is read, checked and hashed on its own with its
    annotations (read ordered by article). ``TeammateData.text`` reads it again from the private copy
    when the merge stores it; the copy lives until ``close()``.
@@ -43,6 +44,7 @@ from .errors import MergeRefusedError
 from .rules import printable
 from .safe_files import file_identity, is_open_in_this_process
 from .storage.sqlite_files import SQLITE_HEADER, sqlite_uri
+from .teammate_claims import read_claims_and_links
 from .teammate_values import MAX_VALUE_BYTES, check_ids, read_values
 
 MAX_DB_BYTES = 8 * 1024**3
@@ -67,6 +69,9 @@ class TeammateData:
     them must stay cheap): ``(uuid, article sha256, start, end, tag name, annotator name, note, created_at,
     updated_at, edited_by name or None, edited_at or None)``, the timestamps the validated text exactly as our
     database stores it. Tags are dicts of their columns; ``uuid`` is None for a user tag of an older schema.
+    Schema 5 adds claims (dicts: uuid, name, note, created_by name or None, created_at), attachments
+    ``(claim uuid, annotation uuid, annotator name, created_at)`` and links ``(uuid, source annotation uuid, target
+    annotation uuid, type, note, annotator name, created_at)``; an older file has none.
     """
 
     path: str
@@ -75,6 +80,9 @@ class TeammateData:
     tags: list[dict] = field(default_factory=list)
     annotators: list[str] = field(default_factory=list)
     annotations: list[tuple] = field(default_factory=list)
+    claims: list[dict] = field(default_factory=list)
+    attachments: list[tuple] = field(default_factory=list)
+    links: list[tuple] = field(default_factory=list)
     _folder: tempfile.TemporaryDirectory | None = field(default=None, repr=False)
     _reader: sqlite3.Connection | None = field(default=None, repr=False)
 
@@ -128,7 +136,7 @@ def open_teammate_file(path: str | Path, ours: str | Path | None = None) -> Team
         deadline = time.monotonic() + TIME_LIMIT_S
         conn = _open_untrusted(data.copy, deadline)
         try:
-            read_values(conn, data)
+            read_claims_and_links(conn, data, read_values(conn, data))
         finally:
             conn.close()
     except (sqlite3.Error, UnicodeDecodeError) as exc:

@@ -36,7 +36,8 @@ BATCH = 5000
 # € or ’ is a 3-byte character; UTF-16 grows 1.5× at most, UTF-8 and UTF-32 never), so no imported text is longer
 # (4 bytes × ARTICLE_TEXT_MAX characters is more than an import can reach). Under SQLite's hard maximum, 10⁹ bytes.
 MAX_VALUE_BYTES = 3 * rules.ARTICLE_TEXT_MAX
-MAX_ROWS = {"articles": 1_000_000, "tags": 10_000, "annotators": 100_000, "annotations": 5_000_000}
+MAX_ROWS = {"articles": 1_000_000, "tags": 10_000, "annotators": 100_000, "annotations": 5_000_000,
+            "claims": 100_000, "claim_annotations": 5_000_000, "links": 5_000_000}
 _SHA = re.compile(r"[0-9a-f]{64}")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # A timestamp exactly as UTCDateTime stores it on SQLite (naive UTC, microseconds): the usual case, kept as is.
@@ -67,20 +68,30 @@ RULES: dict[str, dict[str, tuple]] = {
     "annotations": {"id": INT, "uuid": SHAPE, "article_id": INT, "start": INT, "end": INT, "tag_id": INT,
                     "note": _text(rules.NOTE_MAX), "annotator_id": INT, "created_at": SHAPE, "updated_at": SHAPE,
                     "edited_by_id": NULLABLE_INT, "edited_at": NULLABLE_SHAPE},
+    "claims": {"id": INT, "uuid": SHAPE, "name": _text(rules.CLAIM_NAME_MAX), "note": _text(rules.NOTE_MAX),
+               "position": INT, "created_by_id": NULLABLE_INT, "created_at": SHAPE},
+    "claim_annotations": {"claim_id": INT, "annotation_id": INT, "annotator_id": INT, "created_at": SHAPE},
+    "links": {"id": INT, "uuid": SHAPE, "source_id": INT, "target_id": INT, "type": _text(None),
+              "note": _text(rules.NOTE_MAX), "annotator_id": INT, "created_at": SHAPE},
 }
 # The columns schema 4 added (last in their tables): a file of an older schema has none of them, and is read as if
 # each were NULL (its default tags then get the fixed UUIDs an upgrade gives them).
 SINCE_SCHEMA_4 = {"tags": ("uuid",), "annotations": ("edited_by_id", "edited_at")}
-SINGULAR = {"articles": "article", "tags": "tag", "annotators": "annotator", "annotations": "annotation"}
+# The tables schema 5 added: a file of an older schema has none of them (and so no claims or links).
+SINCE_SCHEMA_5 = ("claims", "claim_annotations", "links")
+SINGULAR = {"articles": "article", "tags": "tag", "annotators": "annotator", "annotations": "annotation",
+            "claims": "claim", "claim_annotations": "claim attachment", "links": "link"}
 EXPECTED_COLUMNS = {table.name: [column.name for column in table.columns] for table in Base.metadata.sorted_tables}
 EXPECTED_COLUMNS["alembic_version"] = ["version_num"]
 
 def file_rules(user_version: int) -> dict[str, dict[str, tuple]]:
-    """RULES for a file of this schema version: without the columns of later versions."""
+    """RULES for a file of this schema version: without the tables and columns of later versions."""
+    tables = {table: table_rules for table, table_rules in RULES.items()
+              if user_version >= 5 or table not in SINCE_SCHEMA_5}
     if user_version >= 4:
-        return RULES
+        return tables
     return {table: {column: rule for column, rule in table_rules.items() if column not in SINCE_SCHEMA_4.get(table, ())}
-            for table, table_rules in RULES.items()}
+            for table, table_rules in tables.items()}
 
 
 def _selected(table_rules: dict[str, tuple], table: str) -> str:
@@ -105,8 +116,9 @@ def check_ids(name: str, application_id: int, user_version: int) -> None:
 
 
 
-def read_values(conn: sqlite3.Connection, data: TeammateData) -> None:
-    """Check everything in the open copy and fill ``data`` (articles, tags, annotators, annotations)."""
+def read_values(conn: sqlite3.Connection, data: TeammateData) -> dict[int, str]:
+    """Check everything in the open copy and fill ``data`` (articles, tags, annotators, annotations); the
+    annotators by id, for the claims and links ``teammate_claims`` reads next."""
     name = data.name
     problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
     if problems != ["ok"]:
@@ -120,6 +132,7 @@ def read_values(conn: sqlite3.Connection, data: TeammateData) -> None:
     tags = _read_tags(conn, data, columns["tags"])
     annotators = _read_annotators(conn, data)
     _read_articles_and_annotations(conn, data, tags, annotators, columns["annotations"])
+    return annotators
 
 
 def _check_schema(conn: sqlite3.Connection, name: str, expected: dict[str, dict[str, tuple]]) -> None:
@@ -169,7 +182,7 @@ def _precheck_values(conn: sqlite3.Connection, name: str, table: str, table_rule
              if "uuid" in table_rules else "NULL")
     for column, rule in table_rules.items():
         quoted = f'"{column}"'
-        row = conn.execute(f"SELECT id, {ident}, typeof({quoted}), length(CAST({quoted} AS BLOB)) FROM {table} "
+        row = conn.execute(f"SELECT rowid, {ident}, typeof({quoted}), length(CAST({quoted} AS BLOB)) FROM {table} "
                            f"NOT INDEXED WHERE {_bad_value_sql(column, rule)} LIMIT 1").fetchone()
         if row is None:
             continue
@@ -184,13 +197,13 @@ def _precheck_values(conn: sqlite3.Connection, name: str, table: str, table_rule
         raise MergeRefusedError(f"{name}: {who} has {article} {column} that is {kind}, not {expected}")
 
 
-def _rows(conn: sqlite3.Connection, sql: str) -> Iterator[tuple]:
+def rows(conn: sqlite3.Connection, sql: str) -> Iterator[tuple]:
     cursor = conn.execute(sql)
     while batch := cursor.fetchmany(BATCH):
         yield from batch
 
 
-def _checked(name: str, what: str, check: Callable[[object], object], value: object):
+def checked(name: str, what: str, check: Callable[[object], object], value: object):
     """``check(value)`` (a rule of annotator/rules.py); its refusal becomes the file's."""
     try:
         return check(value)
@@ -198,7 +211,7 @@ def _checked(name: str, what: str, check: Callable[[object], object], value: obj
         raise MergeRefusedError(f"{name}: {what}: {exc}") from None
 
 
-def _uuid(name: str, what: str, value: str, seen: set[str]) -> str:
+def check_uuid(name: str, what: str, value: str, seen: set[str]) -> str:
     if not _UUID.fullmatch(value):
         raise MergeRefusedError(f"{name}: {what} has a malformed UUID {safe_repr(value, 40)}")
     if value in seen:
@@ -224,18 +237,35 @@ def _not_a_timestamp(name: str, what: str, column: str, value: str) -> MergeRefu
     return MergeRefusedError(f"{name}: {what} has {article} {column} that is not a timestamp ({safe_repr(value)})")
 
 
-def _annotation_time(name: str, uuid: str, column: str, value: str) -> str:
+def stored_time(name: str, what: str, column: str, value: str) -> str:
     """``value`` checked, as text exactly as UTCDateTime stores it on SQLite: naive UTC, ISO, microseconds.
 
     That stored form (nearly every value) is only checked, not rebuilt; any other ISO form is converted.
     """
+    return _as_stored(value) or _converted_time(name, what, column, value)
+
+
+def stored_moment(stored: str) -> datetime:
+    """A timestamp ``stored_time`` checked (naive UTC text, as stored) as an aware datetime, for writing it."""
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
+
+
+def _annotation_time(name: str, uuid: str, column: str, value: str) -> str:
+    """``stored_time`` for the hot loop: the refusal's wording is only built for a value that needs converting."""
+    return _as_stored(value) or _converted_time(name, f"annotation {uuid[:8]}…", column, value)
+
+
+def _as_stored(value: str) -> str | None:
     if _STORED_TIME.fullmatch(value):
         try:
             datetime.fromisoformat(value)  # the ranges: month 13, hour 24, 30 February … are refused
             return value
         except ValueError:
             pass
-    what = f"annotation {uuid[:8]}…"
+    return None
+
+
+def _converted_time(name: str, what: str, column: str, value: str) -> str:
     moment = _time(name, what, column, value)
     try:
         return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
@@ -248,18 +278,18 @@ def _read_tags(conn: sqlite3.Connection, data: TeammateData, table_rules: dict[s
     shortcuts: dict[str, str] = {}  # shortcut_key -> tag name
     uuids: set[str] = set()
     columns = list(RULES["tags"])
-    for row in _rows(conn, f"SELECT {_selected(table_rules, 'tags')} FROM tags ORDER BY rowid"):
+    for row in rows(conn, f"SELECT {_selected(table_rules, 'tags')} FROM tags ORDER BY rowid"):
         values = dict(zip(columns, row, strict=True))
-        tag_id = _unique_id(data.name, "tag", values.pop("id"), by_id)
-        tag = _checked(data.name, f"tag row {tag_id}", rules.check_tag_name, values["name"])
+        tag_id = unique_id(data.name, "tag", values.pop("id"), by_id)
+        tag = checked(data.name, f"tag row {tag_id}", rules.check_tag_name, values["name"])
         what = f"tag {safe_repr(tag)}"
-        values["color"] = _checked(data.name, what, rules.check_color, values["color"])
-        values["description"] = _checked(data.name, what, rules.check_description, values["description"])
+        values["color"] = checked(data.name, what, rules.check_color, values["color"])
+        values["description"] = checked(data.name, what, rules.check_description, values["description"])
         if values["uuid"] is not None:
-            _uuid(data.name, what, values["uuid"], uuids)
+            check_uuid(data.name, what, values["uuid"], uuids)
         elif tag in DEFAULT_TAG_NAMES:  # an older schema: the UUID its upgrade would give
             values["uuid"] = default_tag_uuid(tag)
-        shortcut = _checked(data.name, what, rules.check_shortcut, values["shortcut"])
+        shortcut = checked(data.name, what, rules.check_shortcut, values["shortcut"])
         if shortcut:
             other = shortcuts.setdefault(rules.shortcut_key(shortcut), tag)
             if other != tag:
@@ -272,14 +302,14 @@ def _read_tags(conn: sqlite3.Connection, data: TeammateData, table_rules: dict[s
 
 def _read_annotators(conn: sqlite3.Connection, data: TeammateData) -> dict[int, str]:
     by_id: dict[int, str] = {}
-    for row_id, who in _rows(conn, "SELECT id, name FROM annotators ORDER BY rowid"):
-        row_id = _unique_id(data.name, "annotator", row_id, by_id)
-        by_id[row_id] = _checked(data.name, f"annotator row {row_id}", rules.check_annotator_name, who)
+    for row_id, who in rows(conn, "SELECT id, name FROM annotators ORDER BY rowid"):
+        row_id = unique_id(data.name, "annotator", row_id, by_id)
+        by_id[row_id] = checked(data.name, f"annotator row {row_id}", rules.check_annotator_name, who)
         data.annotators.append(who)
     return by_id
 
 
-def _unique_id(name: str, what: str, row_id: int, seen: dict) -> int:
+def unique_id(name: str, what: str, row_id: int, seen: dict) -> int:
     if row_id in seen:
         raise MergeRefusedError(f"{name}: the {what} id {row_id} is used twice; refusing the file")
     return row_id
@@ -293,10 +323,10 @@ def _read_articles_and_annotations(conn: sqlite3.Connection, data: TeammateData,
     annotation_uuids: set[str] = set()
     columns = _selected(table_rules, "annotations")
     # NOT INDEXED: the rows of the table itself (quick_check does not compare an index with its table).
-    groups = itertools.groupby(_rows(conn, f"SELECT {columns} FROM annotations NOT INDEXED ORDER BY article_id, id"),
+    groups = itertools.groupby(rows(conn, f"SELECT {columns} FROM annotations NOT INDEXED ORDER BY article_id, id"),
                                key=lambda row: row[2])
     group = next(groups, None)
-    for row in _rows(conn, f"SELECT rowid, {', '.join(ARTICLE_META)} FROM articles NOT INDEXED ORDER BY rowid"):
+    for row in rows(conn, f"SELECT rowid, {', '.join(ARTICLE_META)} FROM articles NOT INDEXED ORDER BY rowid"):
         rowid, values = row[0], dict(zip(ARTICLE_META, row[1:], strict=True))
         if values["id"] != rowid:
             raise MergeRefusedError(f"{name}: the articles table is damaged (article id {values['id']} is not its row)")
@@ -321,9 +351,9 @@ def _refuse_missing_article(name: str, group: tuple[int, Iterable[tuple]]) -> No
 
 
 def _check_article(name: str, what: str, values: dict, uuids: set[str]) -> None:
-    _uuid(name, what, values["uuid"], uuids)
+    check_uuid(name, what, values["uuid"], uuids)
     for column, check in _ARTICLE_CHECKS:
-        values[column] = _checked(name, what, check, values[column])
+        values[column] = checked(name, what, check, values[column])
     if not _SHA.fullmatch(values["sha256"]):
         raise MergeRefusedError(f"{name}: {what} has a malformed SHA-256 {safe_repr(values['sha256'], 70)}")
     values["imported_at"] = _time(name, what, "imported_at", values["imported_at"])
@@ -331,7 +361,7 @@ def _check_article(name: str, what: str, values: dict, uuids: set[str]) -> None:
 
 def _article_text(conn: sqlite3.Connection, name: str, what: str, values: dict) -> str:
     text = conn.execute("SELECT text FROM articles WHERE rowid = ?", (values["id"],)).fetchone()[0]
-    _checked(name, what, rules.check_article_text, text)
+    checked(name, what, rules.check_article_text, text)
     if sha256_text(text) != values["sha256"]:
         raise MergeRefusedError(f"{name}: {what} ({safe_repr(values['title'])}) has a text that does not match "
                                 "its SHA-256: the text was changed or damaged after import; refusing the file")
@@ -347,7 +377,7 @@ def _read_annotations(data: TeammateData, rows: Iterable[tuple], text: str, dige
     length = len(text)
     for _, uuid, _article, start, end, tag_id, note, annotator_id, created_at, updated_at, editor_id, edited_at in rows:
         if uuid in uuids or not uuid_ok(uuid):
-            _uuid(name, f"annotation {printable(uuid[:8])}…", uuid, uuids)  # raises with the reason
+            check_uuid(name, f"annotation {printable(uuid[:8])}…", uuid, uuids)  # raises with the reason
         uuids.add(uuid)
         tag, who = tags.get(tag_id), annotators.get(annotator_id)
         if tag is None or who is None:
@@ -363,7 +393,7 @@ def _read_annotations(data: TeammateData, rows: Iterable[tuple], text: str, dige
         except SpanError as exc:
             raise MergeRefusedError(f"{name}: annotation {uuid[:8]}… has a bad span: {exc}") from None
         if note:
-            _checked(name, f"annotation {uuid[:8]}…", rules.check_note, note)
+            checked(name, f"annotation {uuid[:8]}…", rules.check_note, note)
         created = _annotation_time(name, uuid, "created_at", created_at)
         updated = created if updated_at == created_at else _annotation_time(name, uuid, "updated_at", updated_at)
         if editor_id is None and edited_at is None:

@@ -41,8 +41,10 @@ CHILDREN: dict[str, tuple[str, str, set[str]]] = {
     "M-import": ("workloads_import_trust", "import_memory", {"M"}),
     "M-merge": ("workloads_merge_trust", "merge_peak_rss", {"M"}),
     "W16": ("workloads_cli_trust", "tag_csv", {"W16"}),
+    "W11-align": ("workloads_align", "align_speed", {"W11"}),
+    "W11-matrix": ("workloads_compare", "matrix_paint", {"W11"}),
 }
-ORDER = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W16", "M"]
+ORDER = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W11", "W16", "M"]
 
 
 def run_child(name: str, quick: bool) -> None:

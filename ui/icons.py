@@ -42,6 +42,16 @@ ICONS: dict[str, str] = {
     "shortcuts": "mdi6.keyboard-outline",
     "open_folder": "mdi6.folder-open-outline",
     "edit_details": "mdi6.pencil-outline",
+    "charts": "mdi6.chart-bar-stacked",
+    "link": "mdi6.vector-polyline",
+    "claims": "mdi6.format-list-checks",
+    "claim_add": "mdi6.comment-plus-outline",
+    "claim_attach": "mdi6.paperclip",
+    "rename": "mdi6.rename-outline",
+    "matrix": "mdi6.table-check",
+    "picture": "mdi6.image-outline",
+    "shared_passages": "mdi6.text-box-multiple-outline",
+    "copy_to_passages": "mdi6.tag-multiple-outline",
 }
 
 # The four built-in tags get glyphs that say what they are; other tags get a plain tag.

@@ -13,15 +13,22 @@ from annotator.rules import is_single_key, shortcut_key
 from . import dialogs, theme
 from .actions import ActionRegistry, key_sequences
 from .comparison.annotator_visibility import AnnotatorVisibility
+from .comparison.article_view import ArticleView
 from .comparison.comparison_area import ComparisonArea
 from .comparison.find import FindController
 from .comparison.find_bar import FindBar
+from .comparison.passages import PassageFinder
 from .comparison.selection_bar import tag_label
 from .controller import AppController
+from .dialogs.claim_chooser import choose_claim
+from .dialogs.claim_dialog import ask_claim
 from .editing import AnnotationEditing
 from .icons import icon, tag_icon
 from .panels.annotations_panel import AnnotationsPanel
+from .panels.claims_editing import ClaimDialogs
+from .panels.claims_window import ClaimsUi
 from .panels.library_panel import LibraryPanel
+from .panels.passages_panel import PassagesPanel
 from .panels.status_bar import StatusBar
 
 MAX_INITIAL_COLUMNS = 6
@@ -63,6 +70,12 @@ class MainWindow(QMainWindow):
         self.annotations_dock = self._dock(
             "Annotations", "annotations", self.annotations, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        self.passages = PassageFinder(controller, self)
+        self.passages_panel = PassagesPanel()
+        self.passages_dock = self._dock("Shared Passages", "passages", self.passages_panel,
+                                        Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.annotations_dock, self.passages_dock)
+        self.annotations_dock.raise_()
         # The panel may shrink to a strip (its filters and count, no rows): the articles get the room.
         self.annotations.table.setMinimumHeight(1)
         self.annotations.empty_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
@@ -72,8 +85,12 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         say = lambda message: self.statusBar().showMessage(message, 5000)  # noqa: E731
         self.editing = AnnotationEditing(controller, self.comparison, self.annotations, say, self)
+        self.comparison.links.maker.say = self.statusBar().showMessage
+        self.annotations.model.describe_links = self.comparison.links.words.tooltip_lines  # the Links column's tips
         self.finder = FindController(controller, self.comparison, self.find_bar, say)
         self.annotator_visibility = AnnotatorVisibility(controller, self.comparison)
+        self.claims_ui = ClaimsUi(self, ClaimDialogs(ask_claim, choose_claim))  # claims, coverage matrix docks
+        ArticleView.start_annotation_drag = ClaimsUi.start_annotation_drag  # a highlight dragged onto a claim
 
         self._create_actions()
         self._create_tag_actions()
@@ -111,9 +128,11 @@ class MainWindow(QMainWindow):
         redo = self.actions.register("redo", stack.createRedoAction(self, "&Redo"))
         redo.setShortcuts(key_sequences(("Ctrl+Shift+Z", QKeySequence.StandardKey.Redo)))
         redo.setIcon(icon("redo"))
-        add("delete", self.editing.delete_selected)
+        add("delete", self._delete)
         add("edit_note", self.editing.edit_note)
         add("adjust_span", self.editing.adjust_span)
+        add("link_to", lambda: self.comparison.links.maker.start())
+        add("copy_to_passages", self._copy_to_passages)
         add("find", self.find_bar.open_bar)
         add("find_next", lambda: self.finder.step(+1))
         add("find_previous", lambda: self.finder.step(-1))
@@ -121,12 +140,14 @@ class MainWindow(QMainWindow):
         add("zoom_out", lambda: self.comparison.set_zoom(self.comparison.zoom() - 1))
         add("zoom_reset", lambda: self.comparison.set_zoom(0))
         add("sync_scroll", self.comparison.set_sync_scroll)
+        self.passages_panel.set_toggle_action(add("shared_passages", self._set_shared_passages))
         snap = add("snap_words", self.comparison.set_snap_words)
         snap.setChecked(self.settings.value("view/snap_words", "true") != "false")
         snap.toggled.connect(lambda on: self.settings.setValue("view/snap_words", "true" if on else "false"))
         theme.attach_dark_mode(add("dark_mode"), self.settings)
         add("focus_mode", self._set_focus_mode)
         add("refresh", self.controller.notify_external_change)
+        add("charts", self._show_charts)
         add("manage_tags", lambda: dialogs.TagManagerDialog(self.controller, self).exec())
         add("change_analyst", self._change_analyst)
         add("shortcuts", lambda: dialogs.show_shortcuts(self, self.actions))
@@ -163,7 +184,7 @@ class MainWindow(QMainWindow):
         self._fill(bar.addMenu("&File"),
                    ("import", "import_folder", None, "load_teammate", "share", None, "export", None, "quit"))
         edit = bar.addMenu("&Edit")
-        self._fill(edit, ("undo", "redo", None, "delete", "edit_note", "adjust_span", None,
+        self._fill(edit, ("undo", "redo", None, "delete", "edit_note", "adjust_span", "copy_to_passages", "link_to", None,
                           "find", "find_next", "find_previous"))
         retag_menu = edit.addMenu(icon("tag"), "Re-tag As")
         for key in a.keys_with_prefix("retag:"):
@@ -174,12 +195,15 @@ class MainWindow(QMainWindow):
         tags.addSeparator()
         tags.addAction(a["manage_tags"])
         view = bar.addMenu("&View")
-        self._fill(view, ("zoom_in", "zoom_out", "zoom_reset", None, "sync_scroll", "snap_words", "dark_mode", "refresh", None))
+        self._fill(view, ("zoom_in", "zoom_out", "zoom_reset", None, "sync_scroll", "shared_passages", "snap_words",
+                          "dark_mode", "refresh", None, "charts", None))
         view.addAction(self.library_dock.toggleViewAction())
         view.addAction(self.annotations_dock.toggleViewAction())
+        view.addAction(self.passages_dock.toggleViewAction())
         view.addAction(a["focus_mode"])
         self.annotators_menu = view.addMenu(icon("annotators"), "Show Annotators")
         self.annotator_visibility.attach(self.annotators_menu)
+        self.claims_ui.fill_menu(bar.addMenu("&Claims"))
         tools = bar.addMenu("&Help")
         tools.addAction(a["change_analyst"])
         tools.addAction(a["shortcuts"])
@@ -197,11 +221,13 @@ class MainWindow(QMainWindow):
         a = self.actions
         separator = QAction(self)
         separator.setSeparator(True)
-        view_actions = [*self.tag_actions(), separator, a["delete"], a["edit_note"], a["adjust_span"]]
+        view_actions = [*self.tag_actions(), separator, a["delete"], a["edit_note"], a["adjust_span"], a["link_to"],
+                        a["copy_to_passages"], separator, *self.claims_ui.context_actions()]
         self.comparison.set_context_actions(view_actions)
         self.comparison.set_tag_actions(self.tag_actions())
         retag = [a[k] for k in a.keys_with_prefix("retag:")]
-        table_actions = [*retag, separator, a["edit_note"], a["adjust_span"], a["delete"]]
+        table_actions = [*retag, separator, a["edit_note"], a["adjust_span"], a["delete"], separator,
+                         *self.claims_ui.context_actions()]
         self.annotations.set_context_actions(table_actions)
 
     def _build_toolbars(self) -> None:
@@ -235,7 +261,8 @@ class MainWindow(QMainWindow):
             return
         if on:
             self._before_focus = self.saveState()
-            for widget in (self.library_dock, self.annotations_dock, *self.findChildren(QToolBar)):
+            for widget in (self.library_dock, self.annotations_dock, self.passages_dock, *self.claims_ui.docks(),
+                           *self.findChildren(QToolBar)):
                 widget.hide()
         else:
             state, self._before_focus = self._before_focus, None
@@ -248,6 +275,12 @@ class MainWindow(QMainWindow):
             self, c, title, message, retry, reason=reason))
         c.tagsChanged.connect(self._on_tags_changed)
         self.library.shownArticlesChanged.connect(self.comparison.set_articles)
+        self.library.shownArticlesChanged.connect(self.passages.set_articles)  # after the columns: bands need them
+        self.passages.passagesChanged.connect(self._show_shared_passages)
+        self.passages.status.connect(self.statusBar().showMessage)
+        self.comparison.bandClicked.connect(self.passages_panel.select_passage)  # its row, current in the list
+        self.passages_panel.passageActivated.connect(lambda pair: self.comparison.show_passage(
+            [(pair.left, pair.left_start, pair.left_end), (pair.right, pair.right_start, pair.right_end)]))
         self.comparison.columnCloseRequested.connect(self._hide_article)
         self.comparison.annotationClicked.connect(self.annotations.select_annotation)
         self.comparison.annotationClicked.connect(self.comparison.set_selected_annotation)
@@ -272,8 +305,37 @@ class MainWindow(QMainWindow):
             self.library.set_shown([*self.library.shown_ids(), article_id])
         self.comparison.show_span(article_id, start, end)
 
+    def _delete(self) -> None:
+        """Delete removes the link whose connector is under the pointer, else the selected annotations."""
+        if not self.comparison.links.delete_hovered():
+            self.editing.delete_selected()
+
+    def _set_shared_passages(self, on: bool) -> None:
+        self.settings.setValue("view/shared_passages", "true" if on else "false")
+        self.passages.set_enabled(on)
+        if on and self.isVisible():
+            self.passages_dock.show()
+            self.passages_dock.raise_()
+
+    def _show_shared_passages(self, passages: list) -> None:
+        self.comparison.set_shared_passages(passages)
+        self.passages_panel.set_passages(self.passages.pairs(), self.passages.articles(), self.passages.empty_text())
+
+    def _copy_to_passages(self) -> None:
+        from .dialogs.copy_to_passages import choose_copy_targets  # lazily: start-up needs no dialog
+
+        uuids = self.annotations.selected_uuids()
+        message = self.passages.copy_to_passages(uuids[0] if uuids else None, lambda plan: choose_copy_targets(self, plan))
+        if message:
+            self.statusBar().showMessage(message, 5000)
+
     def _load_teammate(self) -> None:
         dialogs.load_teammate_database(self, self.controller)
+
+    def _show_charts(self) -> None:
+        from .dialogs.charts_dialog import show_charts  # imported on first use: start-up does not pay for the charts
+
+        show_charts(self, self.controller)
 
     def _change_analyst(self) -> None:
         name = dialogs.ask_analyst_name(self, self.controller.analyst)
@@ -311,6 +373,7 @@ class MainWindow(QMainWindow):
             self._default_docks_pending = True  # sized by the window they first show in (see showEvent)
         self.comparison.set_zoom(int(self.settings.value("view/zoom", 0)))
         self.actions["sync_scroll"].setChecked(self.settings.value("view/sync_scroll", "false") == "true")
+        self.actions["shared_passages"].setChecked(self.settings.value("view/shared_passages", "false") == "true")
         shown = self.settings.value(self._shown_key())
         existing = [article.id for article in self.controller.workspace.articles()]
         if shown:
@@ -348,4 +411,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
+        self.passages.shutdown()
         super().closeEvent(event)

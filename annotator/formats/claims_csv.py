@@ -7,7 +7,7 @@ tag, named ``tag_`` + the tag's name (a tag called "note" cannot clash with the 
 tags with counts ("allegation 2; denial 1") or "not covered". Both follow annotations' CSV (csv_writer): RFC 4180,
 UTF-8 with a BOM, and, spreadsheet-safe, an apostrophe before a text cell a spreadsheet would run as a formula.
 
-The matrix is any object shaped like ``compare_queries.CoverageMatrix`` (formats never import the queries).
+The matrix is any object shaped like ``compare_records.CoverageMatrix`` (a sibling layer: formats cannot import it).
 """
 
 from __future__ import annotations
@@ -122,6 +122,7 @@ def csv_rows(handle: BinaryIO) -> Iterator:
     """A CSV writer (RFC 4180, CRLF) on a binary handle, the BOM written; the handle stays open for its owner."""
     text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
     text.write("\ufeff")  # by hand, as csv_writer does: the "utf-8-sig" codec is slower
-    yield csv.writer(text, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    text.flush()
-    text.detach()
+    try:
+        yield csv.writer(text, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    finally:
+        text.detach()  # flushes; closing the wrapper would close the handle

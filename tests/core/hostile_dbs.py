@@ -141,17 +141,23 @@ def add_generated_column(path: Path) -> Path:
     return path
 
 
-def duplicate_uuids(path: Path) -> Path:
-    """Rebuild annotations without its UNIQUE(uuid), then give row 2 the UUID of row 1."""
+def rebuild_without(path: Path, table: str, constraint: str) -> Path:
+    """Rebuild ``table`` without one of its constraints (its SQL text), the rows kept."""
     with raw(path) as conn:
-        sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'annotations'").fetchone()[0]
-        sql = sql.replace("CONSTRAINT uq_annotations_uuid UNIQUE (uuid), ", "")
-        conn.execute("ALTER TABLE annotations RENAME TO old_annotations")
-        conn.execute(sql)
-        conn.execute("INSERT INTO annotations SELECT * FROM old_annotations")
-        conn.execute("DROP TABLE old_annotations")
-        conn.execute("UPDATE annotations SET uuid = (SELECT uuid FROM annotations WHERE id = 1) WHERE id = 2")
+        conn.execute("PRAGMA legacy_alter_table = ON")  # the other tables' foreign keys keep naming ``table``
+        sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+        assert constraint in sql
+        conn.execute(f"ALTER TABLE {table} RENAME TO old_{table}")
+        conn.execute(sql.replace(constraint, ""))
+        conn.execute(f"INSERT INTO {table} SELECT * FROM old_{table}")
+        conn.execute(f"DROP TABLE old_{table}")
     return path
+
+
+def duplicate_uuids(path: Path, table: str = "annotations") -> Path:
+    """Rebuild ``table`` without its UNIQUE(uuid), then give row 2 the UUID of row 1."""
+    rebuild_without(path, table, f"CONSTRAINT uq_{table}_uuid UNIQUE (uuid), ")
+    return raw_exec(path, f"UPDATE {table} SET uuid = (SELECT uuid FROM {table} WHERE id = 1) WHERE id = 2")
 
 
 def tamper_text(path: Path) -> Path:
@@ -209,6 +215,75 @@ def grow(path: Path, extra: int = 4096) -> Path:
     with open(path, "ab") as handle:
         handle.write(b"\xab" * extra)
     return path
+
+
+# ---- claims, attachments and links (schema 5) ----------------------------------------------------------------
+
+CLAIM = "Crematorium at Saydnaya"
+
+
+def add_claims_and_links(path: Path) -> Path:
+    """A teammate file of make_teammate's given two claims (the first with the allegation and the denial attached,
+    by bob) and two links (carol: the denial responds to the allegation; bob: the evidence supports it)."""
+    from annotator.commands import AddClaim, AddLink, AttachToClaim
+    from annotator.queries import list_annotations
+
+    db = Database.open(path)
+    try:
+        with db.session() as session:
+            by_tag = {a.tag: a.uuid for a in list_annotations(session)}
+        claim = AddClaim(CLAIM, "built in 2013, the State Department says", analyst="bob")
+        claim.do(db)
+        AttachToClaim(claim.claim_uuid, [by_tag["allegation"], by_tag["denial"]], analyst="bob").do(db)
+        AddClaim("Snow melts on the roof", analyst="carol").do(db)
+        AddLink(by_tag["denial"], by_tag["allegation"], "responds-to", "denies it", analyst="carol").do(db)
+        AddLink(by_tag["evidence"], by_tag["allegation"], "supports", analyst="bob").do(db)
+    finally:
+        db.close()
+    return path
+
+
+HOSTILE_CLAIMS = [
+    ("bad link type", lambda p: set_row(p, "links", type="refutes"), "there is no link type 'refutes'"),
+    ("link type of another case", lambda p: set_row(p, "links", type="Supports"), "there is no link type 'Supports'"),
+    ("NUL in a claim name", lambda p: set_row(p, "claims", name="Crematorium\x00 built"), "holds U+0000"),
+    ("10 MB claim name after a NUL", lambda p: set_row(p, "claims", name="\x00" + "c" * 10_000_000),
+     "has a name of 10,000,001 bytes, far over the limit of 500 characters"),
+    ("claim name with a newline", lambda p: set_row(p, "claims", name="Crematorium\nAdded 0"), "holds U+000A"),
+    ("blank claim name", lambda p: set_row(p, "claims", name="  "), "the claim name is blank"),
+    ("10 MB link note", lambda p: set_row(p, "links", note="x" * 10_000_000),
+     "has a note of 10,000,000 bytes, far over the limit of 100,000 characters"),
+    ("10 MB claim note after a NUL", lambda p: set_row(p, "claims", note="\x00" + "n" * 10_000_000),
+     "has a note of 10,000,001 bytes, far over the limit of 100,000 characters"),
+    ("claim note with an escape", lambda p: set_row(p, "claims", note="\x1b[2Jgone"),
+     "the claim note holds the control character U+001B"),
+    ("link note with an escape", lambda p: set_row(p, "links", note="\x1b[2Jgone"),
+     "the note holds the control character U+001B"),
+    ("self link", lambda p: raw_exec(p, "UPDATE links SET target_id = source_id WHERE id = 1"), "to itself"),
+    ("dangling claim_id", lambda p: raw_exec(p, "UPDATE claim_annotations SET claim_id = 99 WHERE rowid = 1"),
+     "claim attachment row 1 has claim 99, which is not in the file"),
+    ("dangling annotation_id", lambda p: raw_exec(p, "UPDATE claim_annotations SET annotation_id = 77 WHERE rowid = 1"),
+     "claim attachment row 1 has annotation 77, which is not in the file"),
+    ("dangling link source", lambda p: set_row(p, "links", source_id=88), "has source annotation 88, which is not in"),
+    ("dangling link target", lambda p: set_row(p, "links", 2, target_id=-3), "has target annotation -3, which is not"),
+    ("dangling claim creator", lambda p: set_row(p, "claims", created_by_id=66), "has creator 66, which is not in"),
+    ("dangling link analyst", lambda p: set_row(p, "links", annotator_id=65), "has analyst 65, which is not in"),
+    ("dangling attachment analyst", lambda p: raw_exec(p, "UPDATE claim_annotations SET annotator_id = 64"),
+     "has analyst 64, which is not in the file"),
+    ("text annotation_id", lambda p: raw_exec(p, "UPDATE claim_annotations SET annotation_id = 'one' WHERE rowid = 1"),
+     "claim attachment row 1 has an annotation_id that is text, not a whole number"),
+    ("huge link source", lambda p: set_row(p, "links", source_id=2**63 - 1), f"source annotation {2**63 - 1}, which"),
+    ("duplicate claim UUIDs", lambda p: duplicate_uuids(p, "claims"), "is used twice"),
+    ("duplicate link UUIDs", lambda p: duplicate_uuids(p, "links"), "is used twice"),
+    ("malformed claim UUID", lambda p: set_row(p, "claims", uuid="not-a-uuid"), "claim row 1 has a malformed UUID"),
+    ("bad link timestamp", lambda p: set_row(p, "links", created_at="yesterday"), "has a created_at that is not a"),
+    ("bad attachment timestamp", lambda p: raw_exec(p, "UPDATE claim_annotations SET created_at = '2024-02-30'"),
+     "claim attachment row 1 has a created_at that is not a timestamp"),
+    ("attached twice", lambda p: raw_exec(
+        rebuild_without(p, "claim_annotations", "CONSTRAINT pk_claim_annotations PRIMARY KEY (claim_id, annotation_id), "),
+        "INSERT INTO claim_annotations SELECT * FROM claim_annotations WHERE rowid = 1"), "attached to claim"),
+    ("links table missing", lambda p: raw_exec(p, "DROP TABLE links"), "the table 'links' is missing"),
+]
 
 
 NUL_NAME = "\x00" + "x" * 10_000_000  # SQLite's length() says 0

@@ -12,7 +12,7 @@ from annotator.chart_data import (
     tags_per_outlet,
 )
 from annotator.commands import AddClaim, AttachToClaim, UpdateTag
-from annotator.compare_queries import CoverageCell
+from annotator.compare_records import CoverageCell
 from annotator.workspace import Workspace
 
 
@@ -32,9 +32,9 @@ def test_one_bar_per_article_with_a_count_per_tag_in_tag_order(db, add_article, 
     names = _tag_names(ws)
     assert [tag.name for tag in data.series] == names
     assert [row.label for row in data.rows] == ["Denial — AP", "Second — Bloomberg"]
-    by_tag = dict(zip(names, data.rows[0].counts))
+    by_tag = dict(zip(names, data.rows[0].counts, strict=True))
     assert by_tag["denial"] == by_tag["allegation"] == by_tag["evidence"] == 1 and by_tag["context"] == 0
-    assert dict(zip(names, data.rows[1].counts))["evidence"] == 1
+    assert dict(zip(names, data.rows[1].counts, strict=True))["evidence"] == 1
     assert data.rows[0].total == 3 and data.max_total == 3 and not data.is_empty
     assert "AP" in data.rows[0].detail and "Denial" in data.rows[0].detail
 
@@ -60,7 +60,7 @@ def test_outlets_add_up_their_articles(db, add_article, tag_span):
     ws = Workspace(db)
     names = _tag_names(ws)
     data = tags_per_outlet(ws.articles(), ws.tags())
-    rows = {row.label: dict(zip(names, row.counts)) for row in data.rows}
+    rows = {row.label: dict(zip(names, row.counts, strict=True)) for row in data.rows}
     assert set(rows) == {"AP", NO_OUTLET}
     assert rows["AP"]["denial"] == 2 and rows["AP"]["allegation"] == 1 and sum(rows["AP"].values()) == 3
     assert rows[NO_OUTLET]["context"] == 1

@@ -476,10 +476,11 @@ def test_help_lists_each_command_with_its_summary_and_points_to_the_reference(ca
     code, out, _ = run(capsys, "--help")
     listing = out.split("commands:\n")[1].split("\n\n")[0].splitlines()[1:]  # under the COMMAND line
     summaries = {line.split()[0]: line.split()[1:] for line in listing}
-    assert list(summaries) == ["import", "list", "tag", "export", "merge", "share"]
+    assert list(summaries) == ["import", "list", "tag", "export", "merge", "share", "claim", "claims", "link",
+                               "links", "align"]
     for command, summary in summaries.items():
         assert len(summary) >= 3, f"{command} has no one-line summary: {out}"
-        assert f"\n## `{command} DB" in reference, f"docs/CLI.md has no section for {command}"
+        assert f"\n## `{command} " in reference, f"docs/CLI.md has no section for {command}"
         code, text, _ = run(capsys, command, "--help")
         assert code == 0 and f"docs/CLI.md (section `{command}`)" in " ".join(text.split())
     assert code == 0 and "is docs/CLI.md in Spanner's source folder" in " ".join(out.split())

@@ -12,7 +12,7 @@ Every run must:
   streams that refuse what UTF-8 cannot encode, as a real terminal's would;
 * leave the database with ``PRAGMA integrity_check`` = ok.
 
-The default run (150 examples per shape) takes about 20 s; ``--runslow`` runs 2,000 per shape.
+The default run (150 examples per shape, eleven shapes) takes under a minute; ``--runslow`` runs 2,000 per shape.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from annotator.cli import main
-from annotator.commands import AddAnnotations, AnnotationSpec
+from annotator.commands import AddAnnotations, AddClaim, AddLink, AnnotationSpec, AttachToClaim
 from annotator.db import SQLITE_HEADER, Database
 from annotator.importer import ArticleText, ImportArticles, import_paths
 from annotator.share import share_database
@@ -38,8 +38,9 @@ from annotator.share import share_database
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 EXAMPLES = 150
 SLOW_EXAMPLES = 2000
-COMMANDS = ["import", "list", "tag", "export", "merge", "share"]
-OPTIONS = ["--note", "--annotator", "--csv", "--json", "--tag", "--article", "--raw", "--help", "-h", "--", "-"]
+COMMANDS = ["import", "list", "tag", "export", "merge", "share", "claim", "claims", "link", "links", "align"]
+OPTIONS = ["--note", "--annotator", "--csv", "--json", "--tag", "--article", "--raw", "--min-chars", "--help", "-h",
+           "--", "-"]
 ODD_VALUES = ["1", "0", "4", "5", "2", "3", "-1", "²", "٣", "１", "9" * 19, "9" * 20, "1e3", "0x10", " 1", "1_0",
               "allegation", " denial ", "evidence", "Allegation", "team.db", "mate.db", "spans.csv", "in", ".",
               "", " ", "\t", "\n", "\x1b[31m", "\u202e", "\u200b", "'", '"', ",", "=1+1", "🔥", "👩‍💻"]
@@ -64,6 +65,12 @@ ARTICLE = mostly(st.sampled_from(["1", "2", "3", "4"]), st.one_of(st.integers(-3
 OFFSET = mostly(st.integers(0, 400).map(str), st.one_of(st.integers(-3, 2**70).map(str), VALUE))
 TAG = mostly(st.sampled_from(["allegation", "denial", "evidence", "context"]))
 NAME = mostly(st.sampled_from(["alice", "Zoë", "👩‍💻 Dana", " bob ", "a" * 200, "a" * 201]))
+# Placeholders check() replaces with the template's UUIDs: two annotations, the claim, the link.
+KNOWN = ["@annotation1", "@annotation2", "@claim", "@link"]
+UUID = mostly(st.sampled_from(KNOWN[:2]), st.one_of(st.sampled_from(KNOWN), VALUE))
+CLAIM = mostly(st.sampled_from(["1", "2", "@claim"]), st.one_of(st.integers(-3, 2**70).map(str), VALUE))
+CLAIM_NAME = mostly(st.sampled_from(["Claim one", "claim ONE", "A new claim", " spaced ", "=1+1", "a" * 500]))
+LINK_TYPE = mostly(st.sampled_from(["responds-to", "supports", "contradicts", "repeats", "Supports"]))
 FILE_NAME = st.one_of(st.sampled_from(["out.csv", "out.db", "mate.db", "in", "x/y.db"]),
                       TEXT.filter(bool), FROM_BYTES.filter(bool)).filter(_token_is_safe)
 
@@ -106,6 +113,40 @@ def share_argv(draw) -> list[str]:
 def list_argv(draw) -> list[str]:
     return ["list", draw(st.one_of(st.sampled_from(["team.db", "mate.db"]), FILE_NAME)),
             *(["--json"] if draw(st.booleans()) else [])]
+
+
+@st.composite
+def claim_argv(draw) -> list[str]:
+    if draw(mostly(st.just(True), st.just(False))):
+        argv = ["claim", "add", "team.db", draw(CLAIM_NAME)]
+        return argv + (["--note", draw(st.one_of(VALUE, st.just("x" * 100_001)))] if draw(st.booleans()) else [])
+    action = draw(mostly(st.just("attach")))
+    return ["claim", action, "team.db", draw(CLAIM), *draw(st.lists(UUID, max_size=3))]
+
+
+@st.composite
+def link_argv(draw) -> list[str]:
+    argv = ["link", "team.db", draw(UUID), draw(UUID), draw(LINK_TYPE)]
+    if draw(st.booleans()):
+        argv += ["--note", draw(VALUE)]
+    if draw(st.booleans()):
+        argv += ["--annotator", draw(NAME)]
+    return argv
+
+
+@st.composite
+def matrix_argv(draw) -> list[str]:
+    """``claims`` or ``links`` as a table, as JSON or to a CSV file (now and then both, which is refused)."""
+    output = draw(st.lists(st.sampled_from([["--json"], ["--csv", draw(FILE_NAME)]]), max_size=2))
+    return [draw(st.sampled_from(["claims", "links"])), draw(mostly(st.just("team.db"), FILE_NAME)),
+            *[item for pair in output for item in pair]]
+
+
+@st.composite
+def align_argv(draw) -> list[str]:
+    min_chars = ["--min-chars", draw(OFFSET)] if draw(st.booleans()) else []
+    json_flag = ["--json"] if draw(st.booleans()) else []
+    return ["align", "team.db", *draw(st.lists(ARTICLE, max_size=4)), *min_chars, *json_flag]
 
 
 # CSV cells are text: the file as a whole is sometimes random bytes instead.
@@ -154,13 +195,23 @@ def import_argv(draw) -> tuple[list[str], dict[bytes, bytes]]:
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    """team.db: the sample articles, a title with bidi controls, an annotation; mate.db: a shared copy."""
+    """team.db: the sample articles, a title with bidi controls, two annotations, a claim with one of them attached
+    and a link between them; mate.db: a shared copy; known.txt: their UUIDs (for the KNOWN placeholders)."""
     folder = tmp_path_factory.mktemp("cli_fuzz_template")
     with Database.open(folder / "team.db") as db:
         import_paths(db, [DATA_DIR])
         ImportArticles([ArticleText(text="Short text for the fuzz.", title="Title \u202etxet\u202c 🔥")]).do(db)
-        AddAnnotations([AnnotationSpec(1, 0, 5, "allegation", "first")], "alice").do(db)
+        added = AddAnnotations([AnnotationSpec(1, 0, 5, "allegation", "first"), AnnotationSpec(2, 0, 9, "denial")],
+                               "alice")
+        added.do(db)
+        first, second = added.result.added
+        claim = AddClaim("Claim one", analyst="alice")
+        claim.do(db)
+        AttachToClaim(claim.claim_id, [first], analyst="alice").do(db)
+        link = AddLink(second, first, "responds-to", analyst="alice")
+        link.do(db)
         share_database(db, folder / "mate.db")
+    (folder / "known.txt").write_text("\n".join([first, second, claim.claim_uuid, link.link_uuid]))
     return folder
 
 
@@ -175,6 +226,8 @@ def call(argv: list[str]) -> tuple[int, str, str]:
 
 
 def check(template: Path, argv: list[str], csv_body: bytes | None = None, files: dict | None = None) -> None:
+    known = dict(zip(KNOWN, (template / "known.txt").read_text().split(), strict=True))
+    argv = [known.get(token, token) for token in argv]
     with tempfile.TemporaryDirectory(prefix="cli-fuzz-") as name:
         folder = Path(name)
         for db in ("team.db", "mate.db"):
@@ -221,6 +274,10 @@ SHAPES = {
     "list": lambda: list_argv().map(lambda argv: (argv, None, None)),
     "tag --csv": lambda: csv_argv().map(lambda pair: (pair[0], pair[1], None)),
     "import": lambda: import_argv().map(lambda pair: (pair[0], None, pair[1])),
+    "claim": lambda: claim_argv().map(lambda argv: (argv, None, None)),
+    "link": lambda: link_argv().map(lambda argv: (argv, None, None)),
+    "claims and links": lambda: matrix_argv().map(lambda argv: (argv, None, None)),
+    "align": lambda: align_argv().map(lambda argv: (argv, None, None)),
 }
 
 

@@ -6,10 +6,11 @@ import sqlite3
 
 import pytest
 
-from annotator.commands import DeleteAnnotations
+from annotator.commands import AddClaim, AddLink, AttachToClaim, DeleteAnnotations
+from annotator.compare_queries import claim_annotations, list_claims, list_links
 from annotator.db import APPLICATION_ID, SCHEMA_VERSION, Database, read_header_ids
 from annotator.errors import AnnotatorError, ConflictError
-from annotator.merge import inspect_teammate
+from annotator.merge import inspect_teammate, merge_databases
 from annotator.queries import list_annotations
 from annotator.share import copy_counts, share_database
 
@@ -58,6 +59,39 @@ def test_a_teammate_can_merge_the_copy(tagged_db, tmp_path):
     with Database.open(tmp_path / "teammate.db") as teammate:
         plan = inspect_teammate(teammate, out)
     assert (plan.articles_new, plan.annotations_new) == (3, 2)
+
+
+def test_the_copy_carries_claims_attachments_and_links_and_merges_them_back_the_same(tagged_db, tmp_path):
+    first, second = (a.uuid for a in sorted(list_annotations_of(tagged_db), key=lambda a: a.article_id))
+    claim = AddClaim("Crematorium at Saydnaya", "the allegation", analyst="alice")
+    claim.do(tagged_db)
+    AttachToClaim(claim.claim_uuid, [first, second], analyst="alice").do(tagged_db)
+    AddClaim("Snow on the roof", analyst="carol").do(tagged_db)
+    AddLink(second, first, "responds-to", "denies it", analyst="bob").do(tagged_db)
+    out = share_database(tagged_db, tmp_path / "shared.db")
+    ours = claims_and_links(tagged_db)
+
+    with Database.open(out, create=False) as copy:
+        assert claims_and_links(copy) == ours
+    with Database.open(tmp_path / "teammate.db") as teammate:
+        report = merge_databases(teammate, [out])
+        assert claims_and_links(teammate) == ours
+    assert (report.added_claims, report.added_attachments, report.added_links) == (2, 2, 1)
+
+
+def list_annotations_of(database):
+    with database.session() as session:
+        return list_annotations(session)
+
+
+def claims_and_links(database):
+    """Every claim (with what is attached) and every link as the app reads them."""
+    with database.session() as session:
+        claims = [(c.uuid, c.name, c.note, c.created_by, c.created_at, sorted(claim_annotations(session, c.id)))
+                  for c in list_claims(session)]
+        links = [(link.uuid, link.source, link.target, link.type, link.note, link.annotator, link.created_at)
+                 for link in list_links(session)]
+    return claims, links
 
 
 def test_writing_onto_the_open_database_is_refused(tagged_db):

@@ -8,6 +8,7 @@ Offsets cross the Qt boundary only through ``OffsetMap``; spans are sliced from 
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import shiboken6
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QRect, Qt, Signal
@@ -25,7 +26,8 @@ __all__ = ["BASE_POINT_SIZE", "ArticleView", "load_plain_text"]
 
 # The context-menu actions that act on one annotation (by their ActionRegistry object names): they act on
 # the highlight under the pointer, and are disabled where there is none.
-ANNOTATION_ACTIONS = frozenset({"action_delete", "action_edit_note", "action_adjust_span"})
+ANNOTATION_ACTIONS = frozenset({"action_delete", "action_edit_note", "action_adjust_span", "action_copy_to_passages",
+                                "action_attach_menu", "action_detach_menu", "action_link_to"})
 
 
 class ArticleView(HighlightedView):
@@ -37,6 +39,9 @@ class ArticleView(HighlightedView):
     mouseSelectionFinished = Signal()
     # A handle drag or Shift(+Alt)+arrow moved an end of the selected annotation: (UUID, new start, new end).
     spanAdjusted = Signal(str, int, int)
+    # Starts the drag of the selected annotation from its highlight: (view, [its UUID], its words). The window
+    # sets it (the claims panel, in another room, says what such a drag carries and takes the drop).
+    start_annotation_drag = None
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -45,8 +50,13 @@ class ArticleView(HighlightedView):
         self._snap_override: bool | None = None  # this selection snaps (True) or not (False) whatever the setting
         self._selected: str | None = None  # UUID of the annotation selected in the table
         self._press_pos: QPoint | None = None
+        self._drag_uuid: str | None = None  # a press on the selected annotation: moving far enough drags it
         self._last_span: tuple[int, int] | None = None
         self._handles = SpanHandles(self)
+        # Set by the comparison area's link layer: rich-text lines about an annotation's links (for the tooltip),
+        # and what adds the Follow Link / Remove Link submenus to the context menu (menu, before action, UUID).
+        self.link_lines: Callable[[str], list[str]] | None = None
+        self.link_menu_hook: Callable[[QMenu, QAction | None, str], None] | None = None
         self.selectionChanged.connect(self._on_selection_changed)
 
     def set_article(self, article_id: int, text: str, annotations: list[AnnotationInfo], tags: list[TagInfo]) -> None:
@@ -149,7 +159,7 @@ class ArticleView(HighlightedView):
 
     # -- hover, click, context menu ----------------------------------------------
     def tooltip_text(self, annotations: list[AnnotationInfo]) -> str:
-        """Rich text describing every annotation given (tag, annotator, note, date)."""
+        """Rich text describing every annotation given (tag, annotator, note, date, links)."""
         rows = []
         for ann in annotations:
             color = self._colors.get(ann.tag, ann.color)
@@ -161,6 +171,8 @@ class ArticleView(HighlightedView):
             if ann.note:
                 note = html.escape(ann.note).replace("\n", "<br>&nbsp;&nbsp;&nbsp;")  # keep the note's line breaks
                 row += f"<br>&nbsp;&nbsp;&nbsp;<i>{note}</i>"
+            for line in self.link_lines(ann.uuid) if self.link_lines else ():
+                row += f"<br>&nbsp;&nbsp;&nbsp;{line}"
             rows.append(row)
         return "<br>".join(rows)
 
@@ -186,6 +198,7 @@ class ArticleView(HighlightedView):
             alt = bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
             self._snap_override = (not self._snap_words) if alt else None
             self._press_pos = event.position().toPoint()
+            self._drag_uuid = None if event.modifiers() else self._selected_under(self._press_pos)
             if not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
                 # A press inside the selection starts a new one (no dragging the text away).
                 cursor = self.textCursor()
@@ -199,6 +212,10 @@ class ArticleView(HighlightedView):
         if self._handles.dragging:
             self._handles.move(point)
             return
+        if self._drag_uuid and self._press_pos is not None and event.buttons() & Qt.MouseButton.LeftButton and \
+                (point - self._press_pos).manhattanLength() >= QApplication.startDragDistance():
+            self._drag_selected()
+            return
         super().mouseMoveEvent(event)
         if not event.buttons():
             if self._handles.edge_at(point):
@@ -209,6 +226,19 @@ class ArticleView(HighlightedView):
                 cursor = Qt.CursorShape.IBeamCursor
             if self.viewport().cursor().shape() != cursor:
                 self.viewport().setCursor(cursor)
+
+    def _selected_under(self, point: QPoint) -> str | None:
+        """The selected (outlined) annotation's UUID if ``point`` is on it: a drag from there carries it."""
+        ann = self.selected_annotation()
+        on_it = ann is not None and any(found.uuid == ann.uuid for found in self.annotations_at_point(point))
+        return ann.uuid if on_it and self.start_annotation_drag is not None else None
+
+    def _drag_selected(self) -> None:
+        ann = self._annotations.get(self._drag_uuid)
+        self._drag_uuid = self._press_pos = None
+        self.clear_selection()  # the press began a text selection: the drag replaces it
+        if ann is not None:
+            type(self).start_annotation_drag(self.viewport(), [ann.uuid], self._text[ann.start:ann.end])
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if self._handles.dragging:
@@ -298,6 +328,8 @@ class ArticleView(HighlightedView):
                 menu.insertAction(first, action)
         if self._context_actions and first is not None:
             menu.insertSeparator(first)
+        if found and not in_selection and self.link_menu_hook is not None:
+            self.link_menu_hook(menu, first, found[0].uuid)
         return menu
 
     @staticmethod

@@ -11,6 +11,7 @@ from annotator.commands import UpdateAnnotation
 
 from ..controller import AppController
 from .article_column import ArticleColumn
+from .link_layer import LinkLayer
 
 EMPTY_HINT = (
     "<p style='font-size:15px'><b>No articles shown</b></p>"
@@ -22,6 +23,7 @@ EMPTY_HINT = (
 class ComparisonArea(QWidget):
     annotationClicked = Signal(str)
     columnCloseRequested = Signal(int)
+    bandClicked = Signal(object)  # an AlignedPassage whose band was clicked (both columns have scrolled to it)
 
     def __init__(self, controller: AppController, parent: QWidget | None = None):
         super().__init__(parent)
@@ -35,6 +37,7 @@ class ComparisonArea(QWidget):
         self._snap_words = True
         self._sync_scroll = False
         self._syncing = False
+        self._shared_passages: list = []  # annotator.align.AlignedPassage between shown articles
         controller.analystChanged.connect(self._on_analyst_changed)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -52,6 +55,9 @@ class ComparisonArea(QWidget):
         self._stack = QStackedLayout(self)
         self._stack.addWidget(self.empty_label)
         self._stack.addWidget(self.scroll_area)
+        self._selected_uuid: str | None = None
+        self.links = LinkLayer(self)  # the connectors and bands over the columns, and making links
+        self.bridges = self.links.overlay
 
     # -- which articles -------------------------------------------------
     def set_articles(self, article_ids: list[int]) -> None:
@@ -71,6 +77,7 @@ class ComparisonArea(QWidget):
         if self._columns:
             self.splitter.setSizes([1000] * len(self._columns))
         self._stack.setCurrentIndex(1 if self._columns else 0)
+        self.links.columns_changed()
 
     def article_ids(self) -> list[int]:
         return [column.article_id for column in self._columns]
@@ -96,6 +103,7 @@ class ComparisonArea(QWidget):
         view.annotationClicked.connect(self.annotationClicked)
         view.verticalScrollBar().valueChanged.connect(lambda _v, c=column: self._on_scrolled(c))
         column.closeRequested.connect(self.columnCloseRequested)
+        self.links.attach(column)
         return column
 
     # -- selection ----------------------------------------------------------
@@ -132,8 +140,14 @@ class ComparisonArea(QWidget):
     def set_selected_annotation(self, uuid: str | None) -> None:
         """Outline the annotation selected in the table (with handles to adjust it) in the column showing it;
         None, or a UUID no column shows, clears the mark."""
+        self._selected_uuid = uuid
         for column in self._columns:
             column.view.set_selected_annotation(uuid)
+
+    def selected_annotation_uuid(self) -> str | None:
+        """The annotation last selected (clicked, or chosen in the table), if a column shows it."""
+        shown = any(c.view.annotation(self._selected_uuid) for c in self._columns) if self._selected_uuid else False
+        return self._selected_uuid if shown else None
 
     def reveal(self, column: ArticleColumn) -> None:
         """Scroll the comparison area sideways until ``column`` is in view (its left edge first)."""
@@ -143,6 +157,21 @@ class ComparisonArea(QWidget):
     def _scroll_to(self, column: ArticleColumn) -> None:
         if column in self._columns:
             self.scroll_area.ensureWidgetVisible(column, 0, 0)
+
+    # -- shared passages ------------------------------------------------------
+    def set_shared_passages(self, passages: list) -> None:
+        """The passages the shown articles share (AlignedPassage), drawn as bands joining their columns."""
+        self._shared_passages = list(passages)
+        self.bridges.set_bands(self._shared_passages)
+
+    def shared_passages(self) -> list:
+        return list(self._shared_passages)
+
+    def show_passage(self, spans: list[tuple[int, int, int]]) -> None:
+        """Scroll each (article id, start, end) into view in its column and flash it; the first column's is
+        revealed last, so it stays in view when not all of them fit."""
+        for article_id, start, end in reversed(spans):
+            self.show_span(article_id, start, end)
 
     # -- view settings ------------------------------------------------------
     def set_context_actions(self, actions: list[QAction]) -> None:

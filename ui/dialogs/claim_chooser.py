@@ -33,6 +33,7 @@ class ClaimChooser(QDialog):
         self.filter_edit.textChanged.connect(self._fill)
         self.filter_edit.installEventFilter(self)
         self.list.itemActivated.connect(lambda _item: self.accept())
+        self.filter_edit.returnPressed.connect(self._choose)
         self._fill()
         self.filter_edit.setFocus()
 
@@ -63,6 +64,10 @@ class ClaimChooser(QDialog):
             return True
         return super().eventFilter(watched, event)
 
+    def _choose(self) -> None:
+        if self.chosen() is not None:
+            self.accept()
+
     def chosen(self) -> int | None:
         """The chosen claim's id, NEW_CLAIM, or None if nothing is listed."""
         item = self.list.currentItem()
@@ -72,9 +77,10 @@ class ClaimChooser(QDialog):
         return self.filter_edit.text().strip()
 
 
-def choose_claim(parent: QWidget | None, claims: list[ClaimInfo], what: str) -> tuple[int, str] | None:
-    """(claim id or NEW_CLAIM, the text typed) the analyst chose, or None if they cancelled."""
+def choose_claim(parent: QWidget | None, claims: list[ClaimInfo], what: str) -> tuple[int | None, str] | None:
+    """(the chosen claim's id, or None for a new claim; the text typed), or None if the analyst cancelled."""
     dialog = ClaimChooser(claims, what, parent)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen() is None:
         return None
-    return dialog.chosen(), dialog.typed()
+    chosen = dialog.chosen()
+    return (None if chosen == NEW_CLAIM else chosen), dialog.typed()

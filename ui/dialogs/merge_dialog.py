@@ -71,11 +71,16 @@ def _warnings(plan) -> list[tuple[str, str]]:
         pairs = ", ".join(f"{safe_repr(theirs)} (yours: {safe_repr(ours)})" for theirs, ours in plan.case_tags[:5])
         found.append(("case_tags", f"Tags that differ from yours only in case: {pairs}. Tag names ignore case, so "
                                    "their annotations get your tag."))
+    if plan.case_claims:
+        pairs = ", ".join(f"{safe_repr(theirs)} (yours: {safe_repr(ours)})" for theirs, ours in plan.case_claims[:5])
+        found.append(("case_claims", f"Claims that differ from yours only in case: {pairs}. Claim names ignore case, "
+                                     "so what they attached goes to your claim."))
     return found
 
 
 def _adds_something(plan) -> bool:
-    return bool(plan.articles_new or plan.annotations_new or plan.tags_new or plan.annotators_new)
+    return bool(plan.articles_new or plan.annotations_new or plan.tags_new or plan.annotators_new
+                or plan.claims_new or plan.attachments_new or plan.links_new)
 
 
 def plan_is_empty(plan) -> bool:
@@ -190,6 +195,9 @@ class MergePreviewDialog(QDialog):
             + (" edited since — choose below which version to keep" if plan.annotations_conflicting else ""))
         row("annotators", "New analysts:", _names(plan.annotators_new) or "none")
         row("tags", "New tags:", _names(plan.tags_new) or "none")
+        if plan.claims_new or plan.attachments_new or plan.links_new:
+            row("claims", "Claims and links:", f"{plural(plan.claims_new, 'new claim')}, "
+                f"{plural(plan.attachments_new, 'new attachment')} to claims, {plural(plan.links_new, 'new link')}")
         layout.addLayout(form)
         for key, text in _warnings(plan):
             warning = QLabel(f"⚠ {text}")

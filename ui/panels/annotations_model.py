@@ -12,25 +12,28 @@ controller's Workspace; edits go through the controller's commands.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 
 from annotator import table_queries
 from annotator.commands import UpdateAnnotation
+from annotator.compare_queries import LinkInfo
 from annotator.table_queries import TableFilter, TableRow
 
 from ..controller import AppController
 from ..icons import tag_swatch
-from ..wording import escape_html
+from ..wording import escape_html, plural
 
-COLUMNS = ("Tag", "Text", "Note", "Annotator", "Article", "Position", "Created")
-TAG, TEXT, NOTE, ANNOTATOR, ARTICLE, POSITION, CREATED = range(len(COLUMNS))
+COLUMNS = ("Tag", "Text", "Note", "Annotator", "Article", "Position", "Created", "Links")
+TAG, TEXT, NOTE, ANNOTATOR, ARTICLE, POSITION, CREATED, LINKS = range(len(COLUMNS))
 HEADER_TIPS = {
+    LINKS: "Links from or to the annotation (point at a count to see them; Link to… makes one)",
     TAG: "Tag — double-click a cell to change it",
     NOTE: "Note — double-click a cell to change it",
     POSITION: "Where the passage is in its article (characters from the start); sorts in reading order",
 }
-SORT_KEYS = table_queries.SORT_KEYS  # one per column, in column order
+SORT_KEYS = table_queries.SORT_KEYS  # one per column, in column order (Links sorts nothing)
 
 UuidRole = Qt.ItemDataRole.UserRole + 1
 SpanRole = Qt.ItemDataRole.UserRole + 2  # (article_id, start, end)
@@ -67,6 +70,10 @@ class AnnotationsTableModel(QAbstractTableModel):
         controller.annotationsChanged.connect(self._on_changed)
         controller.tagsChanged.connect(self._on_changed)
         controller.articlesChanged.connect(self._on_changed)
+        controller.linksChanged.connect(self._on_links_changed)
+        # Rich-text lines describing links from one end (the comparison's LinkWords.tooltip_lines); the main
+        # window sets it, as panels never import the comparison area.
+        self.describe_links: Callable[[list[LinkInfo], str], list[str]] | None = None
         self.reload()
 
     # -- loading -----------------------------------------------------------------------------
@@ -76,6 +83,12 @@ class AnnotationsTableModel(QAbstractTableModel):
         self._pages.clear()
         self._total = None
         self._reload_timer.start()
+
+    def _on_links_changed(self) -> None:
+        """Only the link counts changed: re-read the pages shown, keep the rows (and the selection)."""
+        self._pages.clear()
+        if self._count:
+            self.dataChanged.emit(self.index(0, LINKS), self.index(self._count - 1, LINKS))
 
     def _order(self) -> tuple[str | None, bool]:
         key = SORT_KEYS[self._sort_column] if 0 <= self._sort_column < len(SORT_KEYS) else None
@@ -116,7 +129,7 @@ class AnnotationsTableModel(QAbstractTableModel):
         return self._filter
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if column >= len(COLUMNS):
+        if column >= len(SORT_KEYS):
             return
         self._sort_column = column
         self._sort_order = order
@@ -237,7 +250,9 @@ class AnnotationsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DecorationRole and column == TAG:
             return tag_swatch(row.color)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(row)
+            return self._links_tooltip(row) if column == LINKS and row.links else self._tooltip(row)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == LINKS:
+            return Qt.AlignmentFlag.AlignCenter
         if role == UuidRole:
             return row.uuid
         if role == SpanRole:
@@ -262,7 +277,15 @@ class AnnotationsTableModel(QAbstractTableModel):
             return f"{row.start:,}–{row.end:,}"
         if column == CREATED:
             return row.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        if column == LINKS:
+            return str(row.links) if row.links else ""
         return ""
+
+    def _links_tooltip(self, row: TableRow) -> str:
+        """Each link of the row, as the article tooltip words it (read only when the tooltip shows)."""
+        if self.describe_links is None:
+            return plural(row.links, "link")
+        return "<br>".join(self.describe_links(self.controller.workspace.links_of([row.uuid]), row.uuid))
 
     def _tooltip(self, row: TableRow) -> str:
         text = self.controller.workspace.span_text(row.id)

@@ -38,6 +38,7 @@ from .annotations_model import (
     SpanRole,
     UuidRole,
 )
+from .claims_drag import RowDragger
 from .tag_filter import TagFilterButton
 
 EMPTY_TEXT = "No annotations yet — select text in an article and press 1–4"
@@ -149,6 +150,7 @@ class AnnotationsPanel(QWidget):
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._show_context_menu)
         self.table.installEventFilter(self)
+        RowDragger(self.table, self.selected_uuids)  # selected rows dragged onto a claim are attached to it
 
         self.empty_label = QLabel(EMPTY_TEXT)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)

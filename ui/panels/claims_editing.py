@@ -4,17 +4,16 @@ them off). Every change is one core command through ``controller.run``: one undo
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from annotator.commands import AddClaim, AttachToClaim, Composite, DeleteClaim, DetachFromClaim, UpdateClaim
 from annotator.errors import AnnotatorError
 from annotator.workspace import ClaimInfo
 
 from ..controller import AppController
-from ..dialogs.claim_chooser import NEW_CLAIM, choose_claim
-from ..dialogs.claim_dialog import ask_claim
 from ..wording import plural
 
 MENU_CLAIM_CHARS = 60  # of a claim's name in a menu
@@ -38,10 +37,18 @@ def short(name: str, chars: int = MENU_CLAIM_CHARS) -> str:
     return name if len(name) <= chars else name[:chars - 1] + "…"
 
 
+class ClaimDialogs(NamedTuple):
+    """The dialogs the claim actions open (another room's, given by the window)."""
+
+    ask_claim: Callable  # (parent, title, name, note, *, with_name, with_note) -> (name, note) | None
+    choose_claim: Callable  # (parent, claims, what) -> (claim id | None for a new one, typed) | None
+
+
 class ClaimsEditing:
     def __init__(self, controller: AppController, selected_uuids: Callable[[], list[str]],
-                 say: Callable[[str], None], parent: QWidget):
+                 say: Callable[[str], None], parent: QWidget, dialogs: ClaimDialogs):
         self.controller = controller
+        self.dialogs = dialogs
         self.selected_uuids = selected_uuids  # the annotations the analyst selected (table rows or a highlight)
         self._say = say
         self._parent = parent
@@ -55,7 +62,7 @@ class ClaimsEditing:
     # -- claims ------------------------------------------------------------------------------------
     def new_claim(self, attach: list[str] | None = None, name: str = "") -> int | None:
         """Ask for a name and a note; make the claim (with ``attach`` attached, in the same undo step)."""
-        asked = ask_claim(self._parent, "New Claim", name)
+        asked = self.dialogs.ask_claim(self._parent, "New Claim", name)
         if asked is None:
             return None
         add = AddClaim(asked[0], asked[1], analyst=self.controller.analyst)
@@ -67,26 +74,23 @@ class ClaimsEditing:
 
     def rename(self, claim_id: int) -> bool:
         claim = self._claim(claim_id)
-        asked = claim and ask_claim(self._parent, "Rename Claim", claim.name, claim.note, with_note=False)
+        asked = claim and self.dialogs.ask_claim(self._parent, "Rename Claim", claim.name, claim.note, with_note=False)
         return bool(asked) and asked[0] != claim.name and self.controller.run(UpdateClaim(claim_id, name=asked[0]))
 
     def edit_note(self, claim_id: int) -> bool:
         claim = self._claim(claim_id)
-        asked = claim and ask_claim(self._parent, "Claim Note", claim.name, claim.note, with_name=False)
+        asked = claim and self.dialogs.ask_claim(self._parent, "Claim Note", claim.name, claim.note, with_name=False)
         return bool(asked) and asked[1] != claim.note and self.controller.run(UpdateClaim(claim_id, note=asked[1]))
 
     def delete(self, claim_id: int) -> bool:
+        """No question asked: the annotations stay, and Undo brings the claim back with them attached."""
         claim = self._claim(claim_id)
-        if claim is None:
+        if claim is None or not self.controller.run(DeleteClaim(claim_id)):
             return False
         if claim.annotation_count:
-            answer = QMessageBox.question(
-                self._parent, "Delete Claim",
-                f"Delete the claim “{short(claim.name)}”? Its {plural(claim.annotation_count, 'annotation')} "
-                "stay; they are only taken off it (Undo brings it back).")
-            if answer != QMessageBox.StandardButton.Yes:
-                return False
-        return self.controller.run(DeleteClaim(claim_id))
+            self._say(f"Deleted the claim; its {plural(claim.annotation_count, 'annotation')} stay "
+                      "(Undo brings it back)")
+        return True
 
     # -- attaching ---------------------------------------------------------------------------------
     def attach(self, claim_id: int, uuids: list[str]) -> bool:
@@ -110,20 +114,19 @@ class ClaimsEditing:
             self._say("Select an annotation first: click a highlight or a row in the Annotations panel.")
             return False
         what = "this annotation" if len(uuids) == 1 else f"these {len(uuids)} annotations"
-        chosen = choose_claim(self._parent, self.controller.workspace.claims(), what)
+        chosen = self.dialogs.choose_claim(self._parent, self.controller.workspace.claims(), what)
         if chosen is None:
             return False
         claim_id, typed = chosen
-        if claim_id == NEW_CLAIM:
+        if claim_id is None:
             return self.new_claim(uuids, typed) is not None
         return self.attach(claim_id, uuids)
 
-    def fill_menu(self, menu: QMenu, uuids: list[str], new_action: QAction) -> None:
-        """Add "Attach to Claim ▸" (every claim, then New Claim…) and, when attached, "Detach from Claim ▸"."""
+    def fill_menu(self, attach: QMenu, uuids: list[str], new_action: QAction, detach: QMenu | None) -> None:
+        """Fill "Attach to Claim ▸" (every claim, then New Claim…) and "Detach from Claim ▸" (the claims these
+        annotations are attached to; left empty when ``detach`` is None)."""
         claims = self.controller.workspace.claims()
-        attach = menu.addMenu("Attach to Claim")
-        attach.setEnabled(bool(uuids))
-        attached = self._attached_to(uuids)
+        attached = self._attached_to(uuids) if detach is not None else {}
         for claim in claims:
             action = attach.addAction(short(claim.name))
             action.setToolTip(claim.note or claim.name)
@@ -131,16 +134,14 @@ class ClaimsEditing:
                 action.setCheckable(True)
                 action.setChecked(True)
                 action.setEnabled(False)  # every one is attached already
-            action.triggered.connect(lambda _c=False, i=claim.id: self.attach(i, uuids))
+            action.triggered.connect(lambda _c=False, i=claim.id: self.attach(i, self.selected_uuids()))
         if claims:
             attach.addSeparator()
         attach.addAction(new_action)
-        if attached:
-            detach = menu.addMenu("Detach from Claim")
-            for claim in claims:
-                if claim.id in attached:
-                    action = detach.addAction(short(claim.name))
-                    action.triggered.connect(lambda _c=False, i=claim.id: self.detach(i, uuids))
+        for claim in claims:
+            if claim.id in attached:
+                action = detach.addAction(short(claim.name))
+                action.triggered.connect(lambda _c=False, i=claim.id: self.detach(i, self.selected_uuids()))
 
     def _attached_to(self, uuids: list[str]) -> dict[int, int]:
         """How many of these annotations each claim has."""

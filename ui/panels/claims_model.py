@@ -11,9 +11,9 @@ from annotator.workspace import ClaimInfo, CoverageMatrix
 from ..controller import AppController
 from ..wording import escape_html, plural
 
-NAME, ANNOTATIONS, COVERAGE = range(3)
-HEADERS = ("Claim", "Annotations", "Coverage")
+NAME = 0
 ClaimIdRole = Qt.ItemDataRole.UserRole + 1
+SummaryRole = Qt.ItemDataRole.UserRole + 2  # "3 annotations · 2 of 5 articles"
 
 
 class CoverageSource(QObject):
@@ -53,7 +53,7 @@ class CoverageSource(QObject):
 
 
 class ClaimsModel(QAbstractTableModel):
-    """One row per claim: its name (the note as tooltip), its annotations, and "3 of 5 articles"."""
+    """One row per claim: its name, and as its summary how many annotations and articles ("2 of 5") cover it."""
 
     def __init__(self, source: CoverageSource, parent: QObject | None = None):
         super().__init__(parent)
@@ -90,34 +90,24 @@ class ClaimsModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._claims)
 
     def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802 (Qt override)
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
+        return 0 if parent.isValid() else 1
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         claim = self.claim(index.row())
         if claim is None:
             return None
-        column = index.column()
         if role == ClaimIdRole:
             return claim.id
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == NAME:
-                return claim.name
-            if column == ANNOTATIONS:
-                return str(claim.annotation_count)
-            return self.coverage_text(claim.id)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return claim.name
+        if role == SummaryRole:
+            return f"{plural(claim.annotation_count, 'annotation')} · {self.coverage_text(claim.id)}"
         if role == Qt.ItemDataRole.ToolTipRole:
             parts = [f"<b>{_escape(claim.name)}</b>"]
             if claim.note:
                 parts.append(f"<i>{_escape(claim.note)}</i>")
             parts.append(f"{plural(claim.annotation_count, 'annotation')}, in {self.coverage_text(claim.id)}")
             return "<br>".join(parts)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column != NAME:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:

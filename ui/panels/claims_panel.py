@@ -3,15 +3,17 @@ claim to attach them; Enter shows a claim's spans, F2 renames it, Delete deletes
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeyEvent
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QStackedLayout,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -21,10 +23,38 @@ from PySide6.QtWidgets import (
 from ..theme import mute
 from .claims_drag import annotation_uuids
 from .claims_editing import ClaimsEditing
-from .claims_model import ANNOTATIONS, COVERAGE, NAME, ClaimIdRole, ClaimsModel, CoverageSource
+from .claims_model import NAME, ClaimIdRole, ClaimsModel, CoverageSource, SummaryRole
 
 EMPTY_TEXT = ("No claims yet. A claim is a statement the story is about: make one with New Claim…, "
               "then drag highlights onto it or right-click them › Attach to Claim.")
+
+
+class ClaimDelegate(QStyledItemDelegate):
+    """Two lines a claim: its name, and below in a quieter colour how many annotations and articles cover it."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        selected = option.state & QStyle.StateFlag.State_Selected
+        rect = option.rect.adjusted(6, 3, -6, -3)
+        metrics = option.fontMetrics
+        painter.save()
+        painter.setPen(option.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text))
+        top = QRect(rect.left(), rect.top(), rect.width(), metrics.height())
+        painter.drawText(top, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         metrics.elidedText(index.data() or "", Qt.TextElideMode.ElideRight, rect.width()))
+        if not selected:
+            painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(top.translated(0, metrics.height() + 1), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         metrics.elidedText(index.data(SummaryRole) or "", Qt.TextElideMode.ElideRight, rect.width()))
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index) -> QSize:  # noqa: N802 (Qt override)
+        return QSize(100, 2 * option.fontMetrics.height() + 9)
 
 
 class _ClaimsView(QTreeView):
@@ -95,12 +125,8 @@ class ClaimsPanel(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
-        header = self.view.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(ANNOTATIONS, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COVERAGE, QHeaderView.ResizeMode.ResizeToContents)
+        self.view.setHeaderHidden(True)
+        self.view.setItemDelegate(ClaimDelegate(self.view))
         self.view.dropped.connect(self.editing.attach)
         self.view.activated.connect(lambda index: self.claimActivated.emit(index.data(ClaimIdRole)))
         self.view.installEventFilter(self)
@@ -122,7 +148,6 @@ class ClaimsPanel(QWidget):
         self._stack = QStackedLayout()
         self._stack.addWidget(self.view)
         self._stack.addWidget(self.empty_label)
-        self.empty_label.setAcceptDrops(False)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
