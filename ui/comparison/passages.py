@@ -75,8 +75,8 @@ class PassageFinder(QObject):
         self._running = False
         self._progress_shown = False  # a "Finding…" message is in the status bar: cleared when the run ends
         self._progress_timer = QTimer(self, singleShot=True, interval=PROGRESS_AFTER_MS)
-        self._progress_timer.timeout.connect(lambda: self._say_progress(0, 0))
-        self._last_progress = (0, 0)
+        self._progress_timer.timeout.connect(self._say_progress)
+        self._last_progress = (0, 0)  # (pairs done, pairs in all) of the run going on
         controller.articlesChanged.connect(self.refresh)
 
     # -- what to align ---------------------------------------------------------------
@@ -153,12 +153,12 @@ class PassageFinder(QObject):
     def _on_progress(self, number: int, done: int, total: int) -> None:
         if number == self._number:
             self._last_progress = (done, total)
-            if not self._progress_timer.isActive():
-                self._say_progress(done, total)
+            if not self._progress_timer.isActive():  # past PROGRESS_AFTER_MS: say each step
+                self._say_progress()
 
-    def _say_progress(self, done: int, total: int) -> None:
+    def _say_progress(self) -> None:
         if self._running:
-            done, total = (done, total) if total else self._last_progress
+            done, total = self._last_progress
             of = f" ({done} of {plural(total, 'pair')} of articles)" if total else ""
             self._progress_shown = True
             self.status.emit(f"Finding shared passages…{of}", 0)

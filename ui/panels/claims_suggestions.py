@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -110,6 +111,8 @@ class SuggestionsPanel(QWidget):
         source.changed.connect(self._timer.start)
 
         self.title = QLabel("Suggestions")
+        self.title.setToolTip("Select a claim: passages of the other shown articles that match one of its "
+                              "annotations are listed here, to accept or reject")
         self.title.setWordWrap(True)
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -158,8 +161,8 @@ class SuggestionsPanel(QWidget):
         self.list.clear()
         claim = self._claim_info()
         self.title.setText(f"<b>Suggestions</b> for “{short(claim.name)}”" if claim else "<b>Suggestions</b>")
-        if claim is None:
-            return self._say("Select a claim to see passages of the shown articles that may cover it.")
+        if claim is None:  # the title alone (its tooltip says what comes here): the claims above get the room
+            return self._say("")
         if not claim.annotation_count:
             return self._say("Attach an annotation to this claim first: its words are looked for in the other "
                              "shown articles.")
@@ -251,10 +254,25 @@ class SuggestionsPanel(QWidget):
         listed = self.list.topLevelItemCount() > 0  # nothing listed: the claims above get the room
         for widget in (self.list, self.accept_button, self.reject_button):
             widget.setVisible(listed)
-        self.setMaximumHeight(QWIDGETSIZE_MAX if listed else self.sizeHint().height())
+        self._fit_height()
         chosen = bool(self.list.selectedItems())
         self.accept_button.setEnabled(chosen)
         self.reject_button.setEnabled(chosen)
+
+    def _fit_height(self) -> None:
+        """With nothing listed, as tall as its words (at this width), so the claims above get the room."""
+        listed = self.list.topLevelItemCount() > 0
+        was_listed = self.maximumHeight() == QWIDGETSIZE_MAX
+        self.setMaximumHeight(QWIDGETSIZE_MAX if listed else self.layout().totalHeightForWidth(max(self.width(), 1)))
+        splitter = self.parentWidget()
+        if listed and not was_listed and isinstance(splitter, QSplitter):  # room for the list: two fifths
+            total = sum(splitter.sizes())
+            splitter.setSizes([total - total * 2 // 5, total * 2 // 5])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_height()
 
     def _show_current(self, item, _previous) -> None:
         if item is not None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QStackedLayout,
     QTableView,
     QToolButton,
@@ -57,6 +58,7 @@ class CoverageMatrixPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setWordWrap(False)
         self.table.setMouseTracking(True)
+        self.table.setMinimumHeight(1)  # the dock may shrink to a strip, as the annotations table may
         header = self.table.horizontalHeader()
         header.setMinimumSectionSize(MIN_CELL_WIDTH)
         header.setDefaultSectionSize(MIN_CELL_WIDTH)
@@ -92,6 +94,7 @@ class CoverageMatrixPanel(QWidget):
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setMargin(16)
+        self.empty_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         mute(self.empty_label)
         self._stack = QStackedLayout()
         self._stack.addWidget(self.table)
@@ -100,7 +103,10 @@ class CoverageMatrixPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 6)
         layout.setSpacing(4)
-        layout.addLayout(bar)
+        strip = QWidget()  # the legend and buttons never hold the dock wider than the window allows
+        strip.setLayout(bar)
+        strip.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        layout.addWidget(strip)
         layout.addLayout(self._stack, 1)
         self.model.modelReset.connect(self._after_reload)
         self._after_reload()
