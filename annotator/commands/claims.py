@@ -9,6 +9,7 @@ from ..compare_queries import get_claim
 from ..errors import ConflictError, InvalidValueError, NotFoundError
 from ..models import Annotation, Claim, ClaimAttachment, utc_now
 from ..rules import check_claim_name, check_claim_note, safe_repr, tag_name_key
+from .annotations import AddAnnotations
 from .base import Changes, Command, after_commit, chunks
 from .rows import current_analyst_name, find_or_add_analyst, remove_unused_analysts, restore_analyst
 
@@ -150,19 +151,30 @@ class DeleteClaim(Command):
 
 
 class AttachToClaim(Command):
-    """Attach annotations (by UUID) to a claim; those already attached are left as they are."""
+    """Attach annotations (by UUID) to a claim; those already attached are left as they are.
 
-    def __init__(self, claim: int | str, annotation_uuids: list[str], analyst: str | None = None):
+    ``claim`` may be the ``AddClaim`` and ``annotation_uuids`` the ``AddAnnotations`` run just before in the same
+    ``Composite`` ("new claim and attach", "accept a suggestion"): what they made is read when this first runs."""
+
+    def __init__(self, claim: int | str | AddClaim, annotation_uuids: list[str] | AddAnnotations,
+                 analyst: str | None = None):
         super().__init__()
-        self.claim, self.uuids, self.analyst = claim, list(dict.fromkeys(annotation_uuids)), analyst
+        self.claim, self.analyst = claim, analyst
+        self.uuids = annotation_uuids if isinstance(annotation_uuids, AddAnnotations) else list(
+            dict.fromkeys(annotation_uuids))
         self._rows: list[dict] | None = None
         self._new_analyst: dict | None = None
         self.attached = 0  # how many were not attached before
-        self.label = "Attach to claim" if len(self.uuids) == 1 else f"Attach {len(self.uuids)} annotations to claim"
+        many = not isinstance(self.uuids, AddAnnotations) and len(self.uuids) > 1
+        self.label = f"Attach {len(self.uuids)} annotations to claim" if many else "Attach to claim"
 
     def apply(self, session: Session) -> Changes:
         rows = self._rows
         if rows is None:
+            if isinstance(self.claim, AddClaim):
+                self.claim = self.claim.claim_id
+            if isinstance(self.uuids, AddAnnotations):
+                self.uuids = list(dict.fromkeys(self.uuids.result.added))
             claim = get_claim(session, self.claim)
             self.label = f"Attach to claim {_short(claim.name)}"
             ids = annotation_ids(session, self.uuids)

@@ -19,20 +19,6 @@ from ..wording import plural
 MENU_CLAIM_CHARS = 60  # of a claim's name in a menu
 
 
-class AttachLater(AttachToClaim):
-    """Attach what an earlier part of the same Composite made (a new claim, new annotations): the claim and the
-    UUIDs are asked for when it first runs, inside that one transaction."""
-
-    def __init__(self, claim: Callable[[], int | str], uuids: Callable[[], list[str]], analyst: str | None = None):
-        super().__init__(0, [], analyst)
-        self._claim_of, self._uuids_of = claim, uuids
-
-    def apply(self, session):
-        if self._rows is None:  # the first run (a redo re-inserts the rows it made)
-            self.claim, self.uuids = self._claim_of(), list(dict.fromkeys(self._uuids_of()))
-        return super().apply(session)
-
-
 def short(name: str, chars: int = MENU_CLAIM_CHARS) -> str:
     return name if len(name) <= chars else name[:chars - 1] + "…"
 
@@ -68,7 +54,7 @@ class ClaimsEditing:
         add = AddClaim(asked[0], asked[1], analyst=self.controller.analyst)
         if not attach:
             return add.claim_id if self.controller.run(add) else None
-        both = Composite([add, AttachLater(lambda: add.claim_id, lambda: attach, self.controller.analyst)],
+        both = Composite([add, AttachToClaim(add, attach, self.controller.analyst)],
                          f"Add claim {short(asked[0], 40)} with {plural(len(attach), 'annotation')}")
         return add.claim_id if self.controller.run(both) else None
 

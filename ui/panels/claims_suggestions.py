@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from annotator.commands import AddAnnotations, AnnotationSpec, Composite
+from annotator.commands import AddAnnotations, AnnotationSpec, AttachToClaim, Composite
 from annotator.errors import AnnotatorError
 
 from ..controller import AppController
 from ..theme import mute
-from .claims_editing import AttachLater, short
+from .claims_editing import short
 from .claims_model import CoverageSource
 
 EXCERPT_CHARS = 90
@@ -226,7 +226,7 @@ class SuggestionsPanel(QWidget):
         claim_id = self._claim
         add = AddAnnotations([AnnotationSpec(s.article_id, s.start, s.end, s.tag) for s in suggestions],
                              self.controller.analyst)
-        attach = AttachLater(lambda: claim_id, lambda: add.result.added, self.controller.analyst)
+        attach = AttachToClaim(claim_id, add, self.controller.analyst)
         label = "Accept suggestion" if len(suggestions) == 1 else f"Accept {len(suggestions)} suggestions"
         return self.controller.run(Composite([add, attach], label))
 
