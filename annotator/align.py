@@ -15,10 +15,11 @@ than characters (``align_tokens``: quotes, dashes, punctuation, white space, cas
    a shared "The" is not a shared sentence.
    A chain longer than ``LONG_PASSAGE`` words (a whole article reprinted) has only its ends aligned: the seeds
    vouch for the middle, and the cost stays linear in the length.
-4. **Boilerplate.** A seed in most articles (``COMMON_SHARE`` of them, three at least) is boilerplate-like: the
+4. **Boilerplate.** A seed in most articles (``COMMON_SHARE``, ``COMMON_MIN`` at least) is boilerplate-like: the
    dateline, "Advertisement", share buttons. A passage held up by such seeds alone is dropped unless it is
-   long (``BOILERPLATE_MAX_CHARS``): a wire story every outlet ran still counts. With two articles nothing is
-   "most", so shared boilerplate there is found like any shared text, unless it repeats inside an article.
+   long (``BOILERPLATE_MAX_CHARS``): a wire story every outlet ran still counts. With two or three articles
+   nothing is "most" (three outlets running one wire paragraph is the story itself, not a page's furniture), so
+   shared boilerplate there is found like any shared text, unless it repeats inside an article.
    Held up "alone" means: fewer than ``MIN_SEEDS`` other seeds, or fewer than half of them (a boilerplate line
    after a copied sentence in both articles gains two seeds across the join).
 
@@ -51,6 +52,7 @@ STRAY_GAP = 2  # words between a short run at an edge and the rest that make it 
 EDGE_WORDS = 2  # at most this many words past a sentence end are cut off a passage's edge
 MIN_SIMILARITY = 0.6
 COMMON_SHARE = 0.6
+COMMON_MIN = 4  # articles: below this, text they all hold is not taken for boilerplate
 BOILERPLATE_MAX_CHARS = 300
 LONG_PASSAGE = 2000  # words: past this only the ends of a chain are aligned
 END_WORDS = 200  # words aligned at each end of a long chain
@@ -168,10 +170,10 @@ def _index(words: Words, ids: list[int], base: int) -> _Indexed:
 
 
 class _CommonSeeds:
-    """Seeds in at least ``COMMON_SHARE`` of the articles (and three): what boilerplate is made of."""
+    """Seeds in at least ``COMMON_SHARE`` of the articles (and ``COMMON_MIN``): what boilerplate is made of."""
 
     def __init__(self, per_article: list[dict[Seed, int]]):
-        self._threshold = max(3, ceil(COMMON_SHARE * len(per_article)))
+        self._threshold = max(COMMON_MIN, ceil(COMMON_SHARE * len(per_article)))
         self._counts: Counter[Seed] = Counter()
         if len(per_article) >= self._threshold:
             for seeds in per_article:

@@ -17,8 +17,7 @@ from .controller import AppController
 from .dialogs.note_dialog import ask_note
 from .dialogs.span_dialog import SpanDialog
 from .panels.annotations_panel import AnnotationsPanel
-
-QUOTED_CHARS = 60  # of the words quoted in a status message
+from .wording import quoted
 
 
 class AnnotationEditing:
@@ -98,9 +97,3 @@ class AnnotationEditing:
             self.controller.run(UpdateAnnotation(uuids[0], start=new_start, end=new_end))
 
 
-def quoted(words: str) -> str:
-    """Words for a status message: on one line, in quotes, the end left off if long ("the regime denied …")."""
-    words = " ".join(words.split())
-    if len(words) > QUOTED_CHARS:
-        words = words[:QUOTED_CHARS].rsplit(" ", 1)[0] + " …"
-    return f"“{words}”"

@@ -23,3 +23,17 @@ def as_sentence(message: str) -> str:
     if first_word.isascii() and first_word.isalpha() and first_word.islower():
         message = message[:1].upper() + message[1:]
     return message
+
+
+def shortened(words: str, limit: int) -> str:
+    """``words`` on one line, the end left off at a word boundary (" …") if longer than ``limit`` characters."""
+    words = " ".join(words.split())
+    if len(words) <= limit:
+        return words
+    cut = words[:limit].rsplit(" ", 1)[0] if " " in words[:limit] else words[:limit - 1]
+    return cut + " …"
+
+
+def quoted(words: str, limit: int = 60) -> str:
+    """Words for a menu, a tooltip or the status bar: on one line, in quotes, the end left off if long."""
+    return f"“{shortened(words, limit)}”"

@@ -253,6 +253,19 @@ def test_boilerplate_in_every_article_is_not_reported_but_wire_copy_in_every_art
     assert all(p.a_start > len(texts[p.a]) and p.b_start > len(texts[p.b]) for p in found)  # on the wire copy
 
 
+def test_a_short_wire_paragraph_all_three_outlets_ran_in_the_body_is_found():
+    """Three outlets, one paragraph of wire copy (under BOILERPLATE_MAX_CHARS) in each: common, but not boilerplate."""
+    wire = next(p for p in sample(SOURCES[0]).split("\n") if p.startswith("Western monitors"))
+    assert len(wire) < 300
+    rng = random.Random(8)
+    texts = {article: " ".join(filler(rng, 8)) + "\n\n" + edit(wire, rng) + "\n\n" + " ".join(filler(rng, 8))
+             for article in (1, 2, 3)}
+    found = align_texts(texts)
+    assert [(p.a, p.b) for p in found] == [(1, 2), (1, 3), (2, 3)]
+    for passage in found:
+        assert "monitors" in texts[passage.a][passage.a_start:passage.a_end].lower()
+
+
 def test_text_repeated_inside_one_article_does_not_seed_a_passage():
     rng = random.Random(6)
     menu = "Top Stories\nGirl walking and talking on North Fwy causes traffic jam\nClues to hidden treasures in Houston\n"

@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ui.dialogs.note_dialog import NoteDialog
-from ui.editing import quoted
 from ui.panels.annotations_model import POSITION, TAG
+from ui.wording import quoted
 
 SEDNAYA_NFD = "Sedna\u0301ya"  # "a" + COMBINING ACUTE ACCENT, as some feeds store it
 

@@ -14,7 +14,8 @@ from annotator.commands import AddLink
 from annotator.queries import AnnotationInfo
 from annotator.rules import LINK_TYPE_LABELS
 
-from .link_menu import choose_type, likely_types, quoted
+from ..wording import quoted
+from .link_menu import choose_type, likely_types
 from .text_view import HighlightedView
 
 if TYPE_CHECKING:

@@ -13,14 +13,11 @@ from annotator.compare_queries import LinkInfo
 from annotator.errors import NotFoundError
 from annotator.queries import AnnotationInfo
 from annotator.rules import LINK_TYPE_LABELS, LINK_TYPES
-from annotator.table_queries import snippet
 
 from ..controller import AppController
 from ..icons import tag_swatch
-from ..wording import escape_html
+from ..wording import escape_html, quoted
 from .bridges import LINK_COLORS
-
-QUOTED_CHARS = 60
 
 
 def likely_types(source: AnnotationInfo, target: AnnotationInfo, other_outlet: bool) -> list[str]:
@@ -55,11 +52,6 @@ def choose_type(parent: QWidget, types: list[str], at: QPoint) -> str | None:
     chosen = menu.exec(at)
     menu.deleteLater()
     return None if chosen is None else chosen.data()
-
-
-def quoted(words: str) -> str:
-    """Words for a menu, a tooltip or the status bar: on one line, in quotes, the end left off if long."""
-    return f"“{snippet(' '.join(words.split()), QUOTED_CHARS)}”"
 
 
 class LinkWords:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from annotator.passage_pairs import CopyPlan, CopyTarget
 
-from ..wording import plural
+from ..wording import plural, quoted
 
 OUTLET, WORDS, SIMILARITY = range(3)
 QUOTED_CHARS = 300  # of the annotated words shown above the list
@@ -45,11 +45,6 @@ class _WrappedWords(QStyledItemDelegate):
         return QSize(hint.width(), max(hint.height(), wrapped.height() + 6))
 
 
-def _quoted(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return f"“{text if len(text) <= limit else text[:limit].rsplit(' ', 1)[0] + ' …'}”"
-
-
 class CopyToPassagesDialog(QDialog):
     def __init__(self, plan: CopyPlan, parent: QWidget | None = None):
         super().__init__(parent)
@@ -61,7 +56,7 @@ class CopyToPassagesDialog(QDialog):
                        f"{source or 'this article'}:")
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
-        words = QLabel(_quoted(plan.text, QUOTED_CHARS))
+        words = QLabel(quoted(plan.text, QUOTED_CHARS))
         words.setTextFormat(Qt.TextFormat.PlainText)  # the article's words, never markup
         words.setWordWrap(True)
         self.tree = QTreeWidget()

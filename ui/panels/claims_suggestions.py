@@ -26,6 +26,7 @@ from annotator.errors import AnnotatorError
 
 from ..controller import AppController
 from ..theme import mute
+from ..wording import shortened
 from .claims_editing import short
 from .claims_model import CoverageSource
 
@@ -67,8 +68,7 @@ def find_suggestions(passages: list[tuple[str, str]], texts: dict[int, str],
 
 
 def excerpt(words: str) -> str:
-    words = " ".join(words.split())
-    return words if len(words) <= EXCERPT_CHARS else words[:EXCERPT_CHARS - 1] + "…"
+    return shortened(words, EXCERPT_CHARS)
 
 
 class _Signals(QObject):

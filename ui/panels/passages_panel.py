@@ -25,7 +25,7 @@ from annotator.align import AlignedPassage
 from annotator.passage_pairs import PassagePair
 from annotator.workspace import ArticleInfo
 
-from ..wording import escape_html, plural
+from ..wording import escape_html, plural, shortened
 
 ARTICLES, SIMILARITY, LENGTH, LEFT_TEXT, RIGHT_TEXT = range(5)
 HEADERS = ("Articles", "Similar", "Length", "Words on the left", "Words on the right")
@@ -36,8 +36,7 @@ PairRole = Qt.ItemDataRole.UserRole
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """The passage on one line, the end left off if long."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+    return shortened(text, limit)
 
 
 def _label(article: ArticleInfo | None) -> str:
