@@ -11,6 +11,7 @@ from annotator.table_queries import TableFilter
 from ui.controller import AppController
 from ui.panels.annotations_model import (
     CREATED,
+    LINKS,
     NOTE,
     POSITION,
     TAG,
@@ -350,3 +351,12 @@ def test_a_filter_that_hides_the_selection_selects_nothing_else(qtbot, controlle
     _select_row(panel, _uuids(panel.model).index(spans["denied"]))
     panel.tag_filter.set_chosen(["evidence"])
     assert panel.selected_uuids() == []
+
+
+def test_clicking_the_links_header_leaves_the_sort_arrow_where_the_rows_are_sorted(qtbot, controller, spans):
+    panel = AnnotationsPanel(controller)
+    qtbot.addWidget(panel)
+    header = panel.table.horizontalHeader()
+    header.setSortIndicator(TAG, Qt.SortOrder.DescendingOrder)
+    header.setSortIndicator(LINKS, Qt.SortOrder.AscendingOrder)  # what a click on the Links header does
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (TAG, Qt.SortOrder.DescendingOrder)

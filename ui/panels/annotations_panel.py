@@ -30,8 +30,10 @@ from .annotations_model import (
     ANNOTATOR,
     ARTICLE,
     CREATED,
+    LINKS,
     NOTE,
     POSITION,
+    SORT_KEYS,
     TAG,
     TEXT,
     AnnotationsTableModel,
@@ -143,9 +145,12 @@ class AnnotationsPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(TEXT, QHeaderView.ResizeMode.Stretch)
         char = self.fontMetrics().averageCharWidth()
-        for column, chars in ((TAG, 13), (NOTE, 16), (ANNOTATOR, 10), (ARTICLE, 18), (POSITION, 13), (CREATED, 16)):
+        for column, chars in ((TAG, 13), (NOTE, 16), (ANNOTATOR, 10), (ARTICLE, 18), (POSITION, 13), (CREATED, 16),
+                              (LINKS, 5)):
             self.table.setColumnWidth(column, chars * char + 24)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # start in the order added
+        self._sorted_by = (-1, Qt.SortOrder.AscendingOrder)
+        header.sortIndicatorChanged.connect(self._keep_sortable_indicator)
         self.table.setSortingEnabled(True)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._show_context_menu)
@@ -356,6 +361,16 @@ class AnnotationsPanel(QWidget):
         else:
             self.empty_label.setText(EMPTY_TEXT if total == 0 else NO_MATCH_TEXT)
             self._stack.setCurrentWidget(self.empty_label)
+
+    def _keep_sortable_indicator(self, column: int, order: Qt.SortOrder) -> None:
+        """A click on a column that sorts nothing (Links) leaves the arrow where the rows are really sorted."""
+        if column < len(SORT_KEYS):
+            self._sorted_by = (column, order)
+            return
+        header = self.table.horizontalHeader()
+        header.blockSignals(True)
+        header.setSortIndicator(*self._sorted_by)
+        header.blockSignals(False)
 
     def _show_context_menu(self, position) -> None:
         actions = [action for action in self._context_actions if action is not None]
