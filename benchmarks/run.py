@@ -201,7 +201,7 @@ def sort_key(row: Row) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", help="comma-separated workloads: W1..W7, W16, M")
+    parser.add_argument("--only", help="comma-separated workloads: W1..W7, W11, W16, M")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--write", action="store_true", help=f"also write {RESULTS.relative_to(REPO)}")
     parser.add_argument("--child", help=argparse.SUPPRESS)
