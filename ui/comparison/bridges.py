@@ -15,13 +15,26 @@ from annotator.compare_queries import LinkInfo
 from annotator.rules import LINK_TYPE_LABELS
 
 from .highlighter import is_dark
-from .link_geometry import Anchor, ColumnFrame, anchor, arrow_head, band_polygon, connector_path, offscreen_arrow, span_extent
+from .link_geometry import (
+    BAND_INSET,
+    Anchor,
+    ColumnFrame,
+    anchor,
+    arrow_head,
+    band_polygon,
+    connector_path,
+    offscreen_arrow,
+    span_extent,
+)
 from .text_view import HighlightedView
 
 LINK_COLORS = {"responds-to": "#d9822b", "supports": "#2e9d4e", "contradicts": "#d64545", "repeats": "#3b7dd8"}
 HIT_WIDTH = 9.0  # a connector takes clicks this wide
 BAND_ALPHA = 38
 FAINT_ALPHA = 120  # a connector crossing a column between its two ends, over that column's text
+
+
+BRACKET = 3.0  # px: the bar beside a shared passage in its column
 
 
 def link_color(link_type: str, dark: bool = False) -> QColor:
@@ -255,6 +268,23 @@ class BridgeOverlay(QWidget):
                 painter.setClipRegion(clip, Qt.ClipOperation.IntersectClip)
             painter.drawPolygon(polygon)
             painter.restore()
+            self._paint_brackets(painter, band, frames, edge)
+
+    @staticmethod
+    def _paint_brackets(painter: QPainter, band: AlignedPassage, frames: dict[int, ColumnFrame], color: QColor) -> None:
+        """A bar beside the passage in each of its two columns, on the side the band leaves from: the band's gutter
+        shape alone does not say which lines are shared."""
+        a, b = frames[band.a], frames[band.b]
+        left, right = (a, b) if a.rect.left() <= b.rect.left() else (b, a)
+        spans = {band.a: (band.a_start, band.a_end), band.b: (band.b_start, band.b_end)}
+        painter.save()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        for frame, x in ((left, left.rect.right() - BAND_INSET), (right, right.rect.left() + BAND_INSET - BRACKET)):
+            extent = span_extent(frame, *spans[frame.view.article_id])
+            if extent is not None:
+                painter.drawRect(QRectF(x, extent[0], BRACKET, extent[1] - extent[0]))
+        painter.restore()
 
     @staticmethod
     def _paint_connectors(painter: QPainter, color: QColor, lines: QPainterPath, marks: QPainterPath, dashed: bool,
