@@ -31,7 +31,8 @@ from .coverage_model import ClaimHeader, CoverageModel, OutletHeader
 
 EMPTY_TEXT = ("The coverage matrix shows which article carries which claim. Make a claim in the Claims panel "
               "and attach annotations to it: each cell then shows their tags.")
-CLAIM_COLUMN_WIDTH = 240
+CLAIM_COLUMN_WIDTH = 240  # the least the claims get
+CLAIMS_MEASURED = 300  # the claim names measured for the header's width (1,000 of them are never all measured)
 MIN_CELL_WIDTH = 130
 
 
@@ -149,8 +150,20 @@ class CoverageMatrixPanel(QWidget):
             self._fit_columns()
         return super().eventFilter(watched, event)
 
+    def _fit_claim_header(self) -> None:
+        """Claim names as wide as the longest needs (of the first few hundred), within a third of the matrix."""
+        header = self.table.verticalHeader()
+        metrics = header.fontMetrics()
+        longest = max((metrics.horizontalAdvance(claim.name) for claim in self.model.matrix.claims[:CLAIMS_MEASURED]),
+                      default=0)
+        room = max(CLAIM_COLUMN_WIDTH, self.width() // 3)
+        width = max(CLAIM_COLUMN_WIDTH, min(longest + 16, room))
+        if header.width() != width:
+            header.set_width(width)
+
     def _fit_columns(self) -> None:
         """A few articles share the width; many keep a readable width each and the matrix scrolls sideways."""
+        self._fit_claim_header()
         count = self.model.columnCount()
         room = self.table.viewport().width()
         fits = count and room // count >= MIN_CELL_WIDTH

@@ -187,5 +187,10 @@ class ClaimHeader(QHeaderView):
         self._width = width
         self.setFixedWidth(width)
 
+    def set_width(self, width: int) -> None:
+        self._width = width
+        self.setFixedWidth(width)
+        self.updateGeometries()
+
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
         return QSize(self._width, self.defaultSectionSize())
