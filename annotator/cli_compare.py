@@ -8,7 +8,6 @@ other commands' (one ``error:`` line, exit 1, nothing written). See docs/CLI.md.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
 
 from .align import DEFAULT_MIN_CHARS, AlignedPassage, align_texts
 from .cli import (
@@ -28,12 +27,12 @@ from .cli import (
     say_done,
 )
 from .commands import AddClaim, AddLink, AttachToClaim
-from .compare_records import CoverageMatrix, LinkInfo
-from .formats.claims_csv import cell_text, write_claims
-from .formats.links_csv import LinkEnd, LinkRecord, write_links
+from .compare_export import export_claims_csv, export_links_csv, link_records
+from .compare_records import CoverageMatrix
+from .formats.claims_csv import cell_text
+from .formats.links_csv import LinkEnd
 from .formats.records import iso_utc
 from .rules import LINK_TYPES, printable
-from .safe_files import atomic_write
 from .wording import plural
 from .workspace import Workspace
 
@@ -133,14 +132,13 @@ def cmd_claim_attach(args) -> int:
 def cmd_claims(args) -> int:
     with open_db(args.db) as db:
         ws = Workspace(db)
-        matrix = ws.coverage()
         if args.csv_file is not None:
-            uuids = {article.id: article.uuid for article in ws.articles()}
-            with atomic_write(args.csv_file, "the CSV", db.holds) as handle:
-                rows = write_claims(handle, matrix, uuids)
+            rows, claims, articles = export_claims_csv(ws, args.csv_file)
+        else:
+            matrix = ws.coverage()
     if args.csv_file is not None:
-        say(f"exported {plural(rows, 'row')} ({plural(len(matrix.claims), 'claim')} × "
-            f"{plural(len(matrix.columns), 'article')}) to {args.csv_file}")
+        say(f"exported {plural(rows, 'row')} ({plural(claims, 'claim')} × "
+            f"{plural(articles, 'article')}) to {args.csv_file}")
     elif args.json:
         print(json_text(claims_json(matrix)))
     elif not matrix.claims:
@@ -201,8 +199,7 @@ def cmd_links(args) -> int:
             return 0
         records = link_records(ws, links)
         if args.csv_file is not None:
-            with atomic_write(args.csv_file, "the CSV", db.holds) as handle:
-                written = write_links(handle, records)
+            written = export_links_csv(ws, args.csv_file, records)
     if args.csv_file is not None:
         say(f"exported {plural(written, 'link')} to {args.csv_file}")
     elif not records:
@@ -211,21 +208,6 @@ def cmd_links(args) -> int:
         rows = [[link.type, _end_text(link.source), "→", _end_text(link.target)] for link in records]
         print_table(["type", "source", "", "target"], rows, left={0, 1, 3})
     return 0
-
-
-def link_records(ws: Workspace, links: Sequence[LinkInfo]) -> list[LinkRecord]:
-    """The links with both ends spelled out (article, span, text, tag), each article read once."""
-    wanted: dict[int, set[str]] = {}
-    for link in links:
-        wanted.setdefault(link.source_article, set()).add(link.source)
-        wanted.setdefault(link.target_article, set()).add(link.target)
-    ends: dict[str, LinkEnd] = {}
-    for article_id, uuids in wanted.items():
-        text = ws.article(article_id).text
-        for a in ws.article_annotations(article_id, uuids):
-            ends[a.uuid] = LinkEnd(a.uuid, article_id, a.start, a.end, text[a.start:a.end], a.tag)
-    return [LinkRecord(link.uuid, link.type, ends[link.source], ends[link.target], link.note, link.annotator,
-                       link.created_at) for link in links]
 
 
 def _end_text(end: LinkEnd) -> str:

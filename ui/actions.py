@@ -33,6 +33,7 @@ ACTION_SPECS: dict[str, ActionSpec] = {
     "load_teammate": ActionSpec("&Load Teammate Database…", "merge", ("Ctrl+Shift+O",), "See and merge a teammate's annotations"),
     "share": ActionSpec("&Share My Database…", "share", (), "Write a clean copy of your database to send"),
     "export": ActionSpec("&Export CSV…", "export", ("Ctrl+E",), "Export annotations to a CSV file"),
+    "export_links": ActionSpec("Export &Links…", "export", (), "Export the links between annotations to a CSV file"),
     "quit": ActionSpec("&Quit", "quit", (Key.Quit, "Ctrl+Q")),
     "delete": ActionSpec("&Delete Annotation", "delete", (Key.Delete,), "Delete the selected annotations"),
     "edit_note": ActionSpec("Edit &Note…", "note", ("F2",), "Write a note on the selected annotation"),

@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         add("load_teammate", self._load_teammate)
         add("share", lambda: dialogs.share_my_database(self, self.controller))
         add("export", lambda: dialogs.export_annotations(self, self.controller))
+        add("export_links", lambda: dialogs.export_links(self, self.controller))
         add("quit", self.close)
         stack = self.controller.undo_stack
         undo = self.actions.register("undo", stack.createUndoAction(self, "&Undo"))
@@ -182,7 +183,8 @@ class MainWindow(QMainWindow):
         bar.clear()
         a = self.actions
         self._fill(bar.addMenu("&File"),
-                   ("import", "import_folder", None, "load_teammate", "share", None, "export", None, "quit"))
+                   ("import", "import_folder", None, "load_teammate", "share", None, "export", "export_links", None,
+                    "quit"))
         edit = bar.addMenu("&Edit")
         self._fill(edit, ("undo", "redo", None, "delete", "edit_note", "adjust_span", "copy_to_passages", "link_to", None,
                           "find", "find_next", "find_previous"))

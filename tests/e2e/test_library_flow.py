@@ -8,8 +8,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ui import dialogs, theme
-from ui.dialogs import article_dialog, folders
+from ui import dialogs, folders, theme
+from ui.dialogs import article_dialog
 from ui.main_window import MainWindow
 from ui.panels.library_model import TITLE
 

@@ -18,14 +18,13 @@ from annotator.commands import AddAnnotations, AddClaim, AnnotationSpec, AttachT
 from annotator.errors import AnnotatorError
 from annotator.workspace import Workspace
 from tests.conftest import DATA_DIR
-from ui import theme
+from ui import folders, theme
 from ui.charts.export import save_matrix_picture, save_widget_picture
 from ui.charts.heatmap import NO_CLAIMS, CoverageHeatMap
 from ui.charts.matrix_picture import NOT_COVERED, matrix_size
 from ui.charts.stacked_bars import NO_COUNTS, StackedBarChart
 from ui.charts.style import ChartStyle
 from ui.controller import AppController
-from ui.dialogs import folders
 from ui.dialogs.charts_dialog import ChartsDialog
 from ui.main_window import MainWindow
 

@@ -16,13 +16,13 @@ from annotator.commands import AddAnnotations, AnnotationSpec
 from annotator.db import Database
 from annotator.importer import import_paths
 from tests.conftest import DATA_DIR
+from ui import folders
 from ui.controller import AppController
 from ui.dialogs import (
     analyst_dialog,
     article_dialog,
     errors,
     export_dialog,
-    folders,
     import_dialog,
     merge_dialog,
     progress,

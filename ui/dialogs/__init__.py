@@ -12,7 +12,7 @@ _MODULE_OF = {
     "AnalystDialog": "analyst_dialog", "ask_analyst_name": "analyst_dialog",
     "ArticleDetailsDialog": "article_dialog", "edit_article_details": "article_dialog",
     "install_excepthook": "errors", "show_error": "errors",
-    "ExportDialog": "export_dialog", "export_annotations": "export_dialog",
+    "ExportDialog": "export_dialog", "export_annotations": "export_dialog", "export_links": "export_links",
     "choose_import_folder": "import_dialog", "choose_import_paths": "import_dialog", "import_articles": "import_dialog",
     "MergePreviewDialog": "merge_dialog", "load_teammate_database": "merge_dialog", "share_my_database": "merge_dialog",
     "NoteDialog": "note_dialog", "ask_note": "note_dialog",

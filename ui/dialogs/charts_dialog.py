@@ -22,13 +22,13 @@ from annotator.chart_data import tags_per_article, tags_per_outlet
 from annotator.errors import AnnotatorError
 from annotator.safe_files import shown, write_problem
 
+from .. import folders
 from ..charts.base import ChartWidget
 from ..charts.export import save_widget_picture
 from ..charts.heatmap import CoverageHeatMap
 from ..charts.stacked_bars import StackedBarChart
 from ..controller import AppController
 from ..wording import as_sentence
-from . import folders
 from .errors import show_error
 
 DEFAULT_SIZE = (960, 640)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from annotator.errors import AnnotatorError
 from annotator.formats.registry import DEFAULT_WRITER, WRITERS, writers
 
-from . import folders
+from .. import folders
 from .errors import show_error, widen
 from .progress import CANCELLED, run_with_progress
 

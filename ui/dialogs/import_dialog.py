@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from annotator.formats.registry import describe_reader_suffixes, describe_readers, reader_suffixes
 from annotator.importer import MANIFEST_NAME, ImportArticles, ImportProblem, ImportReport, read_articles
 
-from . import folders
+from .. import folders
 from .errors import widen
 from .progress import CANCELLED, run_with_progress
 

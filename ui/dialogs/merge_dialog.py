@@ -249,7 +249,7 @@ class MergePreviewDialog(QDialog):
 
 
 def choose_teammate_file(parent: QWidget | None) -> str | None:
-    from .folders import last_folder, remember
+    from ..folders import last_folder, remember
 
     path, _ = QFileDialog.getOpenFileName(parent, "Load a teammate's database", str(last_folder("teammate")),
                                           TEAMMATE_FILTER)
@@ -334,7 +334,7 @@ def share_my_database(parent: QWidget | None, controller, out: str | None = None
     from annotator.share import share_database
 
     if out is None:
-        from .folders import last_folder, remember
+        from ..folders import last_folder, remember
 
         suggested = str(last_folder("share") / default_share_name(controller.analyst))
         out, _ = QFileDialog.getSaveFileName(parent, "Share my database", suggested, SHARE_FILTER)
