@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from annotator.errors import AnnotatorError
 
+from .. import folders
 from ..icons import tag_swatch
 from ..theme import mute
 from ..wording import as_sentence
@@ -204,8 +205,7 @@ class CoverageMatrixPanel(QWidget):
 
     # -- export ----------------------------------------------------------------------------------
     def export_csv(self, path: str | None = None) -> bool:
-        path = path or QFileDialog.getSaveFileName(self, "Export Matrix as CSV", "coverage.csv",
-                                                   "CSV files (*.csv)")[0]
+        path = path or self._ask_path("Export Matrix as CSV", "coverage.csv", "CSV files (*.csv)")
         if not path:
             return False
         from annotator.formats.claims_csv import write_matrix_csv  # helper 4's writer (loaded when used)
@@ -213,13 +213,19 @@ class CoverageMatrixPanel(QWidget):
         return self._export(lambda: write_matrix_csv(self.source.matrix(), path), path)
 
     def export_picture(self, path: str | None = None) -> bool:
-        path = path or QFileDialog.getSaveFileName(self, "Export Matrix as Picture", "coverage.png",
-                                                   "PNG picture (*.png);;SVG drawing (*.svg)")[0]
+        path = path or self._ask_path("Export Matrix as Picture", "coverage.png",
+                                      "PNG picture (*.png);;SVG drawing (*.svg)")
         if not path:
             return False
         from ..charts.export import save_matrix_picture  # helper 2's picture (loaded when used)
 
         return self._export(lambda: save_matrix_picture(self.source.matrix(), path), path)
+
+    def _ask_path(self, title: str, name: str, kinds: str) -> str:
+        """Where to write, starting in the folder the last export went to (remembered)."""
+        path = QFileDialog.getSaveFileName(self, title, str(folders.last_folder("export") / name), kinds)[0]
+        folders.remember("export", path)
+        return path
 
     def _export(self, write, path: str) -> bool:
         try:
