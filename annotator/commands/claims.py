@@ -11,6 +11,7 @@ from ..models import Annotation, Claim, ClaimAttachment, utc_now
 from ..rules import check_claim_name, check_claim_note, safe_repr, tag_name_key
 from .annotations import AddAnnotations
 from .base import Changes, Command, after_commit, chunks
+from .dependents import Dependents, attachments_where, delete_attachments
 from .rows import current_analyst_name, find_or_add_analyst, remove_unused_analysts, restore_analyst
 
 _CLAIMS = Claim.__table__
@@ -127,8 +128,7 @@ class DeleteClaim(Command):
     def apply(self, session: Session) -> Changes:
         claim = get_claim(session, self.claim)
         row = dict(session.execute(select(_CLAIMS).where(_CLAIMS.c.id == claim.id)).mappings().one())
-        attachments = [dict(r) for r in session.execute(
-            select(_ATTACHMENTS).where(_ATTACHMENTS.c.claim_id == claim.id)).mappings()]
+        attachments = attachments_where(session, ClaimAttachment.claim_id == claim.id)
         session.execute(delete(_CLAIMS).where(_CLAIMS.c.id == claim.id))  # the attachments go with it (cascade)
         self.label = f"Delete claim {_short(row['name'])}"
         after_commit(session, lambda: self._remember(row, attachments))
@@ -139,11 +139,7 @@ class DeleteClaim(Command):
             return Changes()
         _refuse_same_name(session, self._row["name"])
         session.execute(insert(_CLAIMS), [self._row])
-        present = set(session.scalars(select(Annotation.id).where(
-            Annotation.id.in_([row["annotation_id"] for row in self._attachments]))))
-        kept = [row for row in self._attachments if row["annotation_id"] in present]
-        if kept:
-            session.execute(insert(_ATTACHMENTS), kept)
+        Dependents(attachments=self._attachments).restore(session)  # those whose annotation is still there
         return CLAIMS_CHANGED
 
     def _remember(self, row: dict, attachments: list[dict]) -> None:
@@ -182,20 +178,20 @@ class AttachToClaim(Command):
                 _ATTACHMENTS.c.claim_id == claim.id, _ATTACHMENTS.c.annotation_id.in_(list(ids.values())))))
             who, new_analyst = _analyst(session, self.analyst)
             now = utc_now()
-            rows = [{"claim_id": claim.id, "annotation_id": ids[uuid], "annotator_id": who, "created_at": now}
+            rows = [{"claim_id": claim.id, "annotation_uuid": uuid, "annotator_id": who, "created_at": now}
                     for uuid in self.uuids if ids[uuid] not in attached]
             after_commit(session, lambda: self._remember(rows, new_analyst))
         elif self._new_analyst is not None:
             restore_analyst(session, self._new_analyst)
         if rows:
-            session.execute(insert(_ATTACHMENTS), rows)
+            ids = annotation_ids(session, [row["annotation_uuid"] for row in rows])  # a redo: ids may be new
+            session.execute(insert(_ATTACHMENTS), [
+                {**_without_uuid(row), "annotation_id": ids[row["annotation_uuid"]]} for row in rows])
         self.attached = len(rows)
         return CLAIMS_CHANGED if rows else Changes()
 
     def revert(self, session: Session) -> Changes:
-        for row in self._rows or []:
-            session.execute(delete(_ATTACHMENTS).where(_ATTACHMENTS.c.claim_id == row["claim_id"],
-                                                       _ATTACHMENTS.c.annotation_id == row["annotation_id"]))
+        delete_attachments(session, self._rows or [])
         if self._new_analyst is not None:
             remove_unused_analysts(session, [self._new_analyst["id"]])
         return CLAIMS_CHANGED if self._rows else Changes()
@@ -216,8 +212,8 @@ class DetachFromClaim(Command):
     def apply(self, session: Session) -> Changes:
         claim = get_claim(session, self.claim)
         ids = list(annotation_ids(session, self.uuids).values())
-        rows = [dict(r) for chunk in chunks(ids) for r in session.execute(select(_ATTACHMENTS).where(
-            _ATTACHMENTS.c.claim_id == claim.id, _ATTACHMENTS.c.annotation_id.in_(chunk))).mappings()]
+        rows = [row for chunk in chunks(ids) for row in attachments_where(
+            session, (ClaimAttachment.claim_id == claim.id) & ClaimAttachment.annotation_id.in_(chunk))]
         if not rows:
             raise NotFoundError(f"{'this annotation is' if len(ids) == 1 else 'these annotations are'} not "
                                 f"attached to the claim {safe_repr(claim.name)}")
@@ -228,9 +224,12 @@ class DetachFromClaim(Command):
         return CLAIMS_CHANGED
 
     def revert(self, session: Session) -> Changes:
-        if self._rows:
-            session.execute(insert(_ATTACHMENTS), self._rows)
+        Dependents(attachments=self._rows).restore(session)
         return CLAIMS_CHANGED
+
+
+def _without_uuid(row: dict) -> dict:
+    return {key: value for key, value in row.items() if key != "annotation_uuid"}
 
 
 def annotation_ids(session: Session, uuids: list[str]) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""What goes with an annotation when it is deleted (its links and claim attachments), kept so undo restores it.
+"""Links and claim attachments as commands keep them for undo and redo: what goes with a deleted annotation,
+what a detach or a deleted claim or link takes away.
 
 Rows are kept by annotation UUID, not id: an annotation brought back by undo may get a new id.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy import ColumnElement, delete, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from ..models import Annotation, Claim, ClaimAttachment, Link
@@ -25,17 +26,8 @@ class Dependents:
     def of(cls, session: Session, which: ColumnElement[bool]) -> Dependents:
         """The links and attachments of the annotations ``which`` selects (read before they are deleted)."""
         ids = select(Annotation.id).where(which).scalar_subquery()
-        links = session.execute(
-            select(Link.uuid, Link.type, Link.note, Link.annotator_id, Link.created_at,
-                   _Source.uuid.label("source_uuid"), _Target.uuid.label("target_uuid"))
-            .join(_Source, _Source.id == Link.source_id).join(_Target, _Target.id == Link.target_id)
-            .where(Link.source_id.in_(ids) | Link.target_id.in_(ids)).order_by(Link.id)).mappings()
-        attachments = session.execute(
-            select(ClaimAttachment.claim_id, ClaimAttachment.annotator_id, ClaimAttachment.created_at,
-                   Annotation.uuid.label("annotation_uuid"))
-            .join(Annotation, Annotation.id == ClaimAttachment.annotation_id)
-            .where(ClaimAttachment.annotation_id.in_(ids))).mappings()
-        return cls([dict(row) for row in links], [dict(row) for row in attachments])
+        return cls(links_where(session, Link.source_id.in_(ids) | Link.target_id.in_(ids)),
+                   attachments_where(session, ClaimAttachment.annotation_id.in_(ids)))
 
     def __bool__(self) -> bool:
         return bool(self.links or self.attachments)
@@ -65,6 +57,32 @@ class Dependents:
             session.execute(insert(Link), links)
         if attachments:
             session.execute(insert(ClaimAttachment), attachments)
+
+
+def links_where(session: Session, which: ColumnElement[bool]) -> list[dict]:
+    """The links ``which`` selects, their ends named by annotation UUID."""
+    return [dict(row) for row in session.execute(
+        select(Link.uuid, Link.type, Link.note, Link.annotator_id, Link.created_at,
+               _Source.uuid.label("source_uuid"), _Target.uuid.label("target_uuid"))
+        .join(_Source, _Source.id == Link.source_id).join(_Target, _Target.id == Link.target_id)
+        .where(which).order_by(Link.id)).mappings()]
+
+
+def attachments_where(session: Session, which: ColumnElement[bool]) -> list[dict]:
+    """The claim attachments ``which`` selects, their annotations named by UUID."""
+    return [dict(row) for row in session.execute(
+        select(ClaimAttachment.claim_id, ClaimAttachment.annotator_id, ClaimAttachment.created_at,
+               Annotation.uuid.label("annotation_uuid"))
+        .join(Annotation, Annotation.id == ClaimAttachment.annotation_id).where(which)).mappings()]
+
+
+def delete_attachments(session: Session, rows: list[dict]) -> None:
+    """Take off the attachments ``rows`` name (claim id, annotation UUID), wherever their annotations are now."""
+    ids = _ids_by_uuid(session, {row["annotation_uuid"] for row in rows})
+    for row in rows:
+        if row["annotation_uuid"] in ids:
+            session.execute(delete(ClaimAttachment).where(ClaimAttachment.claim_id == row["claim_id"],
+                                                          ClaimAttachment.annotation_id == ids[row["annotation_uuid"]]))
 
 
 def _ids_by_uuid(session: Session, uuids: set[str]) -> dict[str, int]:

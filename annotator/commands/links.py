@@ -10,6 +10,7 @@ from ..models import Link, utc_now
 from ..rules import LINK_TYPE_LABELS, check_link_type, check_note
 from .base import Changes, Command, after_commit, chunks
 from .claims import _analyst, annotation_ids
+from .dependents import Dependents, links_where
 from .rows import new_uuids, remove_unused_analysts, restore_analyst
 
 _LINKS = Link.__table__
@@ -116,8 +117,7 @@ class DeleteLinks(Command):
         self.label = "Delete link" if len(self.uuids) == 1 else f"Delete {len(self.uuids)} links"
 
     def apply(self, session: Session) -> Changes:
-        rows = [dict(r) for chunk in chunks(self.uuids)
-                for r in session.execute(select(_LINKS).where(_LINKS.c.uuid.in_(chunk))).mappings()]
+        rows = [row for chunk in chunks(self.uuids) for row in links_where(session, Link.uuid.in_(chunk))]
         if len(rows) != len(self.uuids):
             raise NotFoundError("some of these links no longer exist (another window may have deleted them)")
         for chunk in chunks(self.uuids):
@@ -126,8 +126,7 @@ class DeleteLinks(Command):
         return LINKS_CHANGED
 
     def revert(self, session: Session) -> Changes:
-        if self._rows:
-            session.execute(insert(_LINKS), self._rows)
+        Dependents(links=self._rows).restore(session)  # by their ends' UUIDs: the ids may be new since
         return LINKS_CHANGED
 
 

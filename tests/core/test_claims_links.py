@@ -255,3 +255,65 @@ def test_a_composite_of_claim_attach_and_link_is_one_transaction(workspace, thre
 
 def _without_ids(row: dict) -> dict:
     return {key: value for key, value in row.items() if key not in ("id", "source_id", "target_id")}
+
+
+def test_undoing_an_attach_after_its_annotation_came_back_with_a_new_id_takes_the_attachment_off(workspace, three):
+    claim = AddClaim("Crematorium")
+    workspace.run(claim)
+    attach = AttachToClaim(claim.claim_id, three[:1])
+    workspace.run(attach)
+    delete = DeleteAnnotations(three[:1])
+    workspace.run(delete)
+    workspace.undo(delete)  # the annotation is back (its row id may differ), attached again
+    assert workspace.coverage().cell(claim.claim_id, 1).annotation_uuids == (three[0],)
+    workspace.undo(attach)
+    assert workspace.coverage().cells == {}
+    workspace.run(attach)  # redo
+    assert workspace.coverage().cell(claim.claim_id, 1).annotation_uuids == (three[0],)
+
+
+def test_tag_and_attach_to_a_new_claim_is_one_step_that_undoes_and_redoes_twice(workspace):
+    text = workspace.article(2).text
+    at = text.index("crematorium")
+    claim = AddClaim("A crematorium")
+    tag_it = AddAnnotations([AnnotationSpec(2, at, at + 11, "allegation")], "alice")
+    step = Composite([claim, tag_it, AttachToClaim(claim, tag_it)], "Accept suggestion")
+    workspace.run(step)
+    for _ in range(2):
+        (uuid,) = tag_it.result.added
+        assert workspace.coverage().cell(claim.claim_id, 2).annotation_uuids == (uuid,)
+        workspace.undo(step)
+        assert workspace.claims() == [] and workspace.annotations() == []
+        workspace.run(step)
+
+
+def test_undoing_a_link_delete_after_its_ends_came_back_restores_it(workspace, three):
+    link = AddLink(three[1], three[0], "responds-to")
+    workspace.run(link)
+    remove = DeleteLinks([link.link_uuid])
+    workspace.run(remove)
+    delete = DeleteAnnotations(three[:2])
+    workspace.run(delete)
+    workspace.undo(delete)  # both ends back, with new row ids
+    workspace.undo(remove)
+    assert [(found.source, found.target) for found in workspace.links()] == [(three[1], three[0])]
+
+
+def test_detach_and_claim_delete_undo_find_annotations_by_uuid(workspace, three):
+    claim = AddClaim("Crematorium")
+    workspace.run(claim)
+    workspace.run(AttachToClaim(claim.claim_id, three))
+    detach = DetachFromClaim(claim.claim_id, three[:1])
+    workspace.run(detach)
+    delete = DeleteAnnotations(three[:1])
+    workspace.run(delete)
+    workspace.undo(delete)
+    workspace.undo(detach)
+    assert three[0] in workspace.coverage().cell(claim.claim_id, 1).annotation_uuids
+    remove = DeleteClaim(claim.claim_id)
+    workspace.run(remove)
+    delete_all = DeleteAnnotations(three)
+    workspace.run(delete_all)
+    workspace.undo(delete_all)
+    workspace.undo(remove)
+    assert workspace.claim(claim.claim_id).annotation_count == 3
