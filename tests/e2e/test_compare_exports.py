@@ -27,7 +27,7 @@ def test_export_links_writes_both_ends_and_says_how_many(window, sample_db, tmp_
     said = []
     window.controller.saved.connect(said.append)
     out = tmp_path / "links.csv"
-    monkeypatch.setattr("PySide6.QtWidgets.QFileDialog.getSaveFileName", lambda *args: (str(out), ""))
+    monkeypatch.setattr("ui.file_dialogs.getSaveFileName", lambda *args: (str(out), ""))
     assert window.actions["export_links"].text() == "Export &Links…"
     window.actions["export_links"].trigger()
     with out.open(encoding="utf-8-sig", newline="") as handle:

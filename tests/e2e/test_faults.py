@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
 from sqlalchemy import event
 
 import annotator.storage.sqlite_files as sqlite_files
@@ -23,6 +22,7 @@ from annotator import queries
 from annotator.commands import AddAnnotations, AnnotationSpec, UpdateAnnotation
 from annotator.errors import DatabaseBusyError, DatabaseWriteError, SaveFailure
 from tests.e2e.conftest import drag_select
+from ui import file_dialogs
 from ui.dialogs.write_failure import CLOSE, GENERAL_ADVICE, RETRY, SAVE_COPY, WriteFailureDialog, advice_for
 
 
@@ -63,7 +63,7 @@ def save_as(monkeypatch, tmp_path) -> Iterator[list]:
         asked.append(target)
         return str(target), ""
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", get_save_file_name)
+    monkeypatch.setattr(file_dialogs, "getSaveFileName", get_save_file_name)
     yield asked
 
 

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPointF, QSettings
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication
 
 from annotator.chart_data import tags_per_article, tags_per_outlet
 from annotator.commands import AddAnnotations, AddClaim, AnnotationSpec, AttachToClaim
 from annotator.errors import AnnotatorError
 from annotator.workspace import Workspace
 from tests.conftest import DATA_DIR
-from ui import folders, theme
+from ui import file_dialogs, folders, theme
 from ui.charts.export import save_matrix_picture, save_widget_picture
 from ui.charts.heatmap import NO_CLAIMS, CoverageHeatMap
 from ui.charts.matrix_picture import NOT_COVERED, matrix_size
@@ -228,7 +228,7 @@ def test_view_charts_opens_once_and_follows_new_annotations(qtbot, window, monke
     action.trigger()
     assert window.findChildren(ChartsDialog) == [dialog]  # brought to the front, not opened twice
     dialog.tabs.setCurrentIndex(2)
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(tmp_path / "heat"), ""))
+    monkeypatch.setattr(file_dialogs, "getSaveFileName", lambda *args, **kwargs: (str(tmp_path / "heat"), ""))
     written = dialog.export_current("svg")
     assert written == tmp_path / "heat.svg" and written.stat().st_size > 0
     assert folders.last_folder("export") == tmp_path

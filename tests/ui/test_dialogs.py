@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QProgressDialog, QWidget
 
 from annotator import queries
 from annotator.commands import AddAnnotations, AnnotationSpec
 from annotator.db import Database
 from annotator.importer import import_paths
 from tests.conftest import DATA_DIR
-from ui import folders
+from ui import file_dialogs, folders
 from ui.controller import AppController
 from ui.dialogs import (
     analyst_dialog,
@@ -191,12 +191,12 @@ def test_choose_import_paths_uses_file_and_folder_dialogs(monkeypatch, qapp):
         seen["filters"] = filters
         return ["/a/x.txt", "/a/y.md"], ""
 
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(files))
-    monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: "/a/folder"))
+    monkeypatch.setattr(file_dialogs, "getOpenFileNames", staticmethod(files))
+    monkeypatch.setattr(file_dialogs, "getExistingDirectory", staticmethod(lambda *a, **k: "/a/folder"))
     assert import_dialog.choose_import_paths(None) == ["/a/x.txt", "/a/y.md"]
     assert seen["filters"] == "Articles (*.txt *.md);;All files (*)"  # every suffix the core's readers take
     assert import_dialog.choose_import_paths(None, folder=True) == ["/a/folder"]
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda *a, **k: ([], "")))
+    monkeypatch.setattr(file_dialogs, "getOpenFileNames", staticmethod(lambda *a, **k: ([], "")))
     assert import_dialog.choose_import_paths(None) == []
 
 
@@ -313,7 +313,7 @@ def test_export_browse_lists_the_formats_and_adds_the_chosen_ones_suffix(tagged,
         seen["filters"] = filters
         return seen["answer"]
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save_as))
+    monkeypatch.setattr(file_dialogs, "getSaveFileName", staticmethod(save_as))
     dialog = export_dialog.ExportDialog(tagged)
     for answer, shown in [((str(tmp_path / "report"), "CSV files (*.csv)"), tmp_path / "report.csv"),
                           ((str(tmp_path / "all"), "All files (*)"), tmp_path / "all.csv"),
@@ -391,7 +391,7 @@ def test_merge_preview_numbers_and_merge_adds_bobs_annotations(controller, bob_f
         return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(merge_dialog.MergePreviewDialog, "exec", accept)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(bob_file), "")))
+    monkeypatch.setattr(file_dialogs, "getOpenFileName", staticmethod(lambda *a, **k: (str(bob_file), "")))
 
     assert merge_dialog.load_teammate_database(None, controller) is True
 
@@ -457,7 +457,7 @@ def test_share_my_database_writes_a_file_a_teammate_can_load(controller, boxes, 
         suggested.append(path)
         return str(out), ""
 
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save))
+    monkeypatch.setattr(file_dialogs, "getSaveFileName", staticmethod(save))
     assert merge_dialog.share_my_database(None, controller) == out
     assert Path(suggested[0]).name.startswith("alice-annotations-")
     assert out.exists()
@@ -709,7 +709,7 @@ def test_tag_manager_colour_button_opens_the_colour_picker(controller, qtbot, mo
 
 def test_enter_in_the_path_field_exports_and_browse_is_never_the_default(tagged, monkeypatch, tmp_path, qtbot):
     browsed = []
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: browsed.append(a) or ("", "")))
+    monkeypatch.setattr(file_dialogs, "getSaveFileName", staticmethod(lambda *a, **k: browsed.append(a) or ("", "")))
     dialog = export_dialog.ExportDialog(tagged, default_path=tmp_path / "out.csv")
     qtbot.addWidget(dialog)
     dialog.show()
@@ -734,9 +734,9 @@ def test_each_file_dialog_starts_where_it_was_last_used(tagged, monkeypatch, tmp
     def answer(kind: str, value):
         return staticmethod(lambda parent, caption, start, *rest: asked.setdefault(kind, []).append(start) or value)
 
-    monkeypatch.setattr(QFileDialog, "getOpenFileNames", answer("import", ([str(articles / "a.txt")], "")))
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", answer("teammate", (str(mates / "bob.db"), "")))
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", answer("share", (str(shares / "mine.annotations"), "")))
+    monkeypatch.setattr(file_dialogs, "getOpenFileNames", answer("import", ([str(articles / "a.txt")], "")))
+    monkeypatch.setattr(file_dialogs, "getOpenFileName", answer("teammate", (str(mates / "bob.db"), "")))
+    monkeypatch.setattr(file_dialogs, "getSaveFileName", answer("share", (str(shares / "mine.annotations"), "")))
     monkeypatch.setattr(merge_dialog, "run_with_progress", lambda *a, **k: progress.CANCELLED)  # nothing written
     home = str(Path.home())
     for _ in range(2):

@@ -10,7 +10,6 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QPushButton,
     QScrollArea,
     QTabWidget,
@@ -22,7 +21,7 @@ from annotator.chart_data import tags_per_article, tags_per_outlet
 from annotator.errors import AnnotatorError
 from annotator.safe_files import shown, write_problem
 
-from .. import folders
+from .. import file_dialogs, folders
 from ..charts.base import ChartWidget
 from ..charts.export import save_widget_picture
 from ..charts.heatmap import CoverageHeatMap
@@ -105,7 +104,7 @@ class ChartsDialog(QDialog):
         """Ask where, then write the chart shown as a ``kind`` ("png" or "svg") picture."""
         name = TABS[self.tabs.currentIndex()][1]
         start = folders.last_folder("export") / f"{name}.{kind}"
-        chosen, _filter = QFileDialog.getSaveFileName(self, f"Export the chart as {kind.upper()}", str(start),
+        chosen, _filter = file_dialogs.getSaveFileName(self, f"Export the chart as {kind.upper()}", str(start),
                                                       FILTERS[kind])
         if not chosen:
             return None

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 from annotator.errors import AnnotatorError
 from annotator.formats.registry import DEFAULT_WRITER, WRITERS, writers
 
-from .. import folders
+from .. import file_dialogs, folders
 from .errors import show_error, widen
 from .progress import CANCELLED, run_with_progress
 
@@ -131,7 +130,7 @@ class ExportDialog(QDialog):
         self.export_button.setToolTip("" if any_tag else "Tick at least one tag to export")
 
     def _browse(self) -> None:
-        path, chosen = QFileDialog.getSaveFileName(self, "Export annotations to", self.path_edit.text(), FILE_FILTER)
+        path, chosen = file_dialogs.getSaveFileName(self, "Export annotations to", self.path_edit.text(), FILE_FILTER)
         if path:
             if not Path(path).suffix:  # the chosen format's suffix ("All files": the default format's)
                 writer = writers()[FORMAT_FILTERS.index(chosen)] if chosen in FORMAT_FILTERS else WRITERS[DEFAULT_WRITER]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from annotator.compare_export import export_links_csv
 from annotator.errors import AnnotatorError
 
-from .. import folders
+from .. import file_dialogs, folders
 from ..controller import AppController
 from ..wording import as_sentence, plural
 from .errors import show_error
@@ -17,7 +17,7 @@ def export_links(parent: QWidget, controller: AppController, path: str | None = 
     """Ask where (unless ``path`` is given) and write the links; how many, or None if cancelled or refused."""
     if path is None:
         start = str(folders.last_folder("export") / "links.csv")
-        path = QFileDialog.getSaveFileName(parent, "Export Links", start, "CSV files (*.csv)")[0]
+        path = file_dialogs.getSaveFileName(parent, "Export Links", start, "CSV files (*.csv)")[0]
         if not path:
             return None
         folders.remember("export", path)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from annotator.formats.registry import describe_reader_suffixes, describe_readers, reader_suffixes
 from annotator.importer import MANIFEST_NAME, ImportArticles, ImportProblem, ImportReport, read_articles
 
-from .. import folders
+from .. import file_dialogs, folders
 from .errors import widen
 from .progress import CANCELLED, run_with_progress
 
@@ -23,7 +23,7 @@ def choose_import_paths(parent: QWidget | None, folder: bool = False) -> list[st
     """Ask for article files (any suffix a reader takes, several at once), or with ``folder=True`` for one folder."""
     if folder:
         return choose_import_folder(parent)
-    paths, _ = QFileDialog.getOpenFileNames(parent, "Import articles", str(folders.last_folder("import")), ARTICLE_FILTER)
+    paths, _ = file_dialogs.getOpenFileNames(parent, "Import articles", str(folders.last_folder("import")), ARTICLE_FILTER)
     if paths:
         folders.remember("import", paths[0])
     return [str(p) for p in paths]
@@ -31,7 +31,7 @@ def choose_import_paths(parent: QWidget | None, folder: bool = False) -> list[st
 
 def choose_import_folder(parent: QWidget | None) -> list[str]:
     """Ask for a folder; every article file in it (and its subfolders) will be imported."""
-    folder = QFileDialog.getExistingDirectory(parent, "Import a folder of articles", str(folders.last_folder("import")))
+    folder = file_dialogs.getExistingDirectory(parent, "Import a folder of articles", str(folders.last_folder("import")))
     if folder:
         folders.remember("import", folder)  # the next choice starts beside it
     return [folder] if folder else []

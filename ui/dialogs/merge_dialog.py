@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
 from annotator.errors import AnnotatorError, MergeRefusedError
 from annotator.rules import printable, safe_repr
 
+from .. import file_dialogs
 from ..wording import escape_html, plural
 from .errors import show_error, widen
 from .progress import CANCELLED, run_with_progress
@@ -123,6 +123,8 @@ class DifferencesTable(QTableWidget):
         rows = max(1, len(fields))
         self.setRowCount(first + rows)
         newer = "yours is newer" if difference.yours_newer else "theirs is newer"
+        if difference.both_changed:  # a conflict: both versions are listed whole, span and tag included
+            newer = f"changed by both of you; {newer}"
         self.setItem(first, 0, _cell(f"{difference.article} ({newer})"))
         for at, field in enumerate(fields):
             for column, value in enumerate((field.field, field.mine, field.theirs), start=1):
@@ -251,7 +253,7 @@ class MergePreviewDialog(QDialog):
 def choose_teammate_file(parent: QWidget | None) -> str | None:
     from ..folders import last_folder, remember
 
-    path, _ = QFileDialog.getOpenFileName(parent, "Load a teammate's database", str(last_folder("teammate")),
+    path, _ = file_dialogs.getOpenFileName(parent, "Load a teammate's database", str(last_folder("teammate")),
                                           TEAMMATE_FILTER)
     remember("teammate", path)
     return path or None
@@ -337,7 +339,7 @@ def share_my_database(parent: QWidget | None, controller, out: str | None = None
         from ..folders import last_folder, remember
 
         suggested = str(last_folder("share") / default_share_name(controller.analyst))
-        out, _ = QFileDialog.getSaveFileName(parent, "Share my database", suggested, SHARE_FILTER)
+        out, _ = file_dialogs.getSaveFileName(parent, "Share my database", suggested, SHARE_FILTER)
         remember("share", out)
     if not out:
         return None

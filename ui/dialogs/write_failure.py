@@ -15,10 +15,11 @@ from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from annotator.errors import AnnotatorError, SaveFailure
 
+from .. import file_dialogs
 from ..wording import as_sentence
 from .errors import show_error, widen
 
@@ -112,7 +113,7 @@ def save_copy_elsewhere(parent: QWidget | None, controller, out: str | Path | No
     db = controller.db
     if out is None:
         suggested = str(Path.home() / suggested_copy_name(Path(db.path)))
-        out, _ = QFileDialog.getSaveFileName(parent, "Save a Copy Elsewhere", suggested, COPY_FILTER)
+        out, _ = file_dialogs.getSaveFileName(parent, "Save a Copy Elsewhere", suggested, COPY_FILTER)
     if not out:
         return None
     out = Path(out)

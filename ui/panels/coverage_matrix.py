@@ -8,7 +8,6 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from annotator.errors import AnnotatorError
 
-from .. import folders
+from .. import file_dialogs, folders
 from ..icons import tag_swatch
 from ..theme import mute
 from ..wording import as_sentence
@@ -223,7 +222,7 @@ class CoverageMatrixPanel(QWidget):
 
     def _ask_path(self, title: str, name: str, kinds: str) -> str:
         """Where to write, starting in the folder the last export went to (remembered)."""
-        path = QFileDialog.getSaveFileName(self, title, str(folders.last_folder("export") / name), kinds)[0]
+        path = file_dialogs.getSaveFileName(self, title, str(folders.last_folder("export") / name), kinds)[0]
         folders.remember("export", path)
         return path
 
