@@ -82,6 +82,22 @@ def test_link_to_then_a_click_on_the_target_and_enter_makes_a_responds_to_link(w
     assert [drawn.uuid for drawn, _path in window.comparison.bridges.drawn_links()] == [link.uuid]
 
 
+def test_the_type_menu_opens_when_the_button_is_released_not_pressed(window, qtbot):
+    """Opened on the press, the menu would take the release as a choice of its first entry."""
+    allegation, denial = setup(window)
+    select(window, qtbot, 3, denial)
+    window.actions["link_to"].trigger()
+    target_view = window.comparison.column_for(2).view
+    seen: list[str] = []
+    answer_menu(qtbot, seen=seen)
+    at = point_on(target_view, allegation)
+    qtbot.mousePress(target_view.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    assert seen == [] and window.controller.workspace.links() == []
+    qtbot.mouseRelease(target_view.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    qtbot.waitUntil(lambda: len(window.controller.workspace.links()) == 1)
+    assert seen[0] == "Responds to"
+
+
 def test_escape_cancels_link_to(window, qtbot):
     _allegation, denial = setup(window)
     select(window, qtbot, 3, denial)

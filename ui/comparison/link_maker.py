@@ -40,6 +40,7 @@ class LinkMaker(QObject):
         self._candidates: list[tuple[HighlightedView, AnnotationInfo]] = []
         self._index = -1
         self._drag: tuple[str, QPointF] | None = None  # a Ctrl+Shift+drag: (source UUID, where it started)
+        self._pressed: tuple[str, QPoint] | None = None  # picking: the target pressed on, until the release
         # How to say something in the status bar (message, milliseconds; 0 keeps it): the main window sets it.
         self.say: Callable[[str, int], None] = lambda _message, _ms=0: None
 
@@ -56,7 +57,7 @@ class LinkMaker(QObject):
             self.say("Select an annotation first (click a highlight), then Link to… and click the other one.", 5000)
             return False
         self.cancel()
-        self.source, self._candidates, self._index = source, [], -1
+        self.source, self._candidates, self._index, self._pressed = source, [], -1, None
         for column in self.area.columns():
             column.view.viewport().setCursor(Qt.CursorShape.CrossCursor)
         view.setFocus()
@@ -146,6 +147,13 @@ class LinkMaker(QObject):
         return True
 
     def _pick_click(self, view: HighlightedView, event) -> bool:
+        """The target is the highlight pressed on; the type menu opens once the button is up (opened on the press,
+        the release would pick its first entry unasked)."""
+        if event.type() == QEvent.Type.MouseButtonRelease and self._pressed is not None:
+            target, at = self._pressed
+            self._pressed = None
+            self.pick(self.source, target, at)
+            return True
         if event.type() in SWALLOWED:
             return True  # no text selection while picking
         if event.type() != QEvent.Type.MouseButtonPress:
@@ -158,7 +166,7 @@ class LinkMaker(QObject):
         if target is None:
             self.say("Click a highlight to link to, or press Esc.", 0)
         else:
-            self.pick(self.source, target.uuid, event.globalPosition().toPoint())
+            self._pressed = (target.uuid, event.globalPosition().toPoint())
         return True
 
     def _drag_event(self, view: HighlightedView, event) -> bool:
