@@ -131,14 +131,11 @@ def temp_folder(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture(autouse=True)
 def own_qt_settings(tmp_path_factory):
-    """Each test that uses Qt gets its own empty user settings: the remembered folders, dark mode or window
-    state of one test (or of the developer's own desktop) never leak into another."""
-    import sys
+    """Each test gets its own empty Qt user settings: the remembered folders, dark mode or window state of one test
+    (or of the developer's own desktop) never leak into another. (Also before the first test that imports Qt: that
+    one would otherwise write the developer's own settings.)"""
+    import PySide6.QtCore as qt_core
 
-    qt_core = sys.modules.get("PySide6.QtCore")
-    if qt_core is None:
-        yield
-        return
     folder = str(tmp_path_factory.mktemp("settings"))
     settings = qt_core.QSettings
     for format_ in (settings.Format.NativeFormat, settings.Format.IniFormat):
