@@ -286,3 +286,24 @@ def test_rejecting_a_suggestion_hides_it_for_the_session(claimed):
     suggestions.refresh()
     suggestions.wait()
     assert found[0] not in suggestions.suggestions()
+
+
+def test_accepting_a_suggestion_already_tagged_attaches_that_annotation_not_a_copy(claimed, qtbot):
+    window, claim_id = claimed
+    ws = window.controller.workspace
+    source = tag(window, 2, "cover up the extent of mass murders", "allegation")
+    window.claims_ui.editing.attach(claim_id, [source])
+    settle(window)
+    suggestions = window.claims_ui.suggestions
+    suggestions.set_claim(claim_id)
+    suggestions.refresh()
+    suggestions.wait()
+    (first,) = suggestions.suggestions()
+    text = ws.article(first.article_id).text
+    already = tag(window, first.article_id, text[first.start:first.end], first.tag)  # e.g. by Copy to Passages
+    assert suggestions.accept([first])
+    same_span = [a for a in ws.article_annotations(first.article_id) if (a.start, a.end) == (first.start, first.end)]
+    assert [a.uuid for a in same_span] == [already]
+    assert set(attached(window, claim_id)) == {source, already}
+    window.actions["undo"].trigger()
+    assert attached(window, claim_id) == [source] and len(ws.article_annotations(first.article_id)) >= 1

@@ -223,12 +223,31 @@ class SuggestionsPanel(QWidget):
         """Tag these passages and attach them to the claim: one transaction, one undo step."""
         if self._claim is None or not suggestions:
             return False
-        claim_id = self._claim
-        add = AddAnnotations([AnnotationSpec(s.article_id, s.start, s.end, s.tag) for s in suggestions],
-                             self.controller.analyst)
-        attach = AttachToClaim(claim_id, add, self.controller.analyst)
+        claim_id, analyst = self._claim, self.controller.analyst
+        existing, new = self._already_tagged(suggestions)
+        parts: list = []
+        if existing:  # the same span and tag is tagged already: attach that annotation, never a second copy
+            parts.append(AttachToClaim(claim_id, existing, analyst))
+        if new:
+            add = AddAnnotations([AnnotationSpec(s.article_id, s.start, s.end, s.tag) for s in new], analyst)
+            parts += [add, AttachToClaim(claim_id, add, analyst)]
         label = "Accept suggestion" if len(suggestions) == 1 else f"Accept {len(suggestions)} suggestions"
-        return self.controller.run(Composite([add, attach], label))
+        return self.controller.run(Composite(parts, label))
+
+    def _already_tagged(self, suggestions: list[Suggestion]) -> tuple[list[str], list[Suggestion]]:
+        """(UUIDs of the analyst's annotations that already are these spans with these tags, the others)."""
+        workspace, analyst = self.controller.workspace, self.controller.analyst
+        existing: list[str] = []
+        new: list[Suggestion] = []
+        for suggestion in suggestions:
+            same = next((a.uuid for a in workspace.article_annotations(suggestion.article_id)
+                         if (a.start, a.end, a.tag, a.annotator) == (suggestion.start, suggestion.end, suggestion.tag,
+                                                                     analyst)), None)
+            if same is None:
+                new.append(suggestion)
+            else:
+                existing.append(same)
+        return existing, new
 
     def accept_selected(self) -> bool:
         return self.accept(self._selected())
