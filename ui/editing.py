@@ -67,10 +67,12 @@ class AnnotationEditing:
             return self.controller.run(parts[0])
         return bool(parts) and self.controller.run(Composite(parts, f"Re-tag {len(parts)} annotations as {tag}"))
 
-    def delete_selected(self) -> None:
+    def delete_selected(self) -> bool:
+        """Delete the selected annotations; False if none is selected."""
         uuids = self._selected()
         if uuids:
             self.controller.run(DeleteAnnotations(uuids))
+        return bool(uuids)
 
     def edit_note(self) -> None:
         uuids = self._selected()

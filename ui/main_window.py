@@ -24,6 +24,7 @@ from .dialogs.claim_chooser import choose_claim
 from .dialogs.claim_dialog import ask_claim
 from .editing import AnnotationEditing
 from .icons import icon, tag_icon
+from .panels.agreement_panel import AgreementPanel
 from .panels.annotations_panel import AnnotationsPanel
 from .panels.claims_editing import ClaimDialogs
 from .panels.claims_window import ClaimsUi
@@ -75,6 +76,12 @@ class MainWindow(QMainWindow):
         self.passages_dock = self._dock("Shared Passages", "passages", self.passages_panel,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.annotations_dock, self.passages_dock)
+        self.agreement = AgreementPanel(controller)
+        self.agreement_dock = self._dock("Agreement", "agreement", self.agreement, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.annotations_dock, self.agreement_dock)
+        self.agreement.attach_dock(self.agreement_dock)  # grows to show every tag when first shown
+        self.library.shownArticlesChanged.connect(self.agreement.set_shown_articles)
+        self.agreement.articleRequested.connect(self._open_article)
         self.annotations_dock.raise_()
         # The panel may shrink to a strip (its filters and count, no rows): the articles get the room.
         self.annotations.table.setMinimumHeight(1)
@@ -149,6 +156,8 @@ class MainWindow(QMainWindow):
         add("focus_mode", self._set_focus_mode)
         add("refresh", self.controller.notify_external_change)
         add("charts", self._show_charts)
+        add("agreement", lambda: (self.agreement_dock.show(), self.agreement_dock.raise_()))
+        add("compare_annotators", self._compare_annotators)
         add("manage_tags", lambda: dialogs.TagManagerDialog(self.controller, self).exec())
         add("change_analyst", self._change_analyst)
         add("shortcuts", lambda: dialogs.show_shortcuts(self, self.actions))
@@ -198,7 +207,7 @@ class MainWindow(QMainWindow):
         tags.addAction(a["manage_tags"])
         view = bar.addMenu("&View")
         self._fill(view, ("zoom_in", "zoom_out", "zoom_reset", None, "sync_scroll", "shared_passages", "snap_words",
-                          "dark_mode", "refresh", None, "charts", None))
+                          "dark_mode", "refresh", None, "charts", "compare_annotators", "agreement", None))
         view.addAction(self.library_dock.toggleViewAction())
         view.addAction(self.annotations_dock.toggleViewAction())
         view.addAction(self.passages_dock.toggleViewAction())
@@ -263,7 +272,8 @@ class MainWindow(QMainWindow):
             return
         if on:
             self._before_focus = self.saveState()
-            for widget in (self.library_dock, self.annotations_dock, self.passages_dock, *self.claims_ui.docks(),
+            for widget in (self.library_dock, self.annotations_dock, self.passages_dock, self.agreement_dock,
+                           *self.claims_ui.docks(),
                            *self.findChildren(QToolBar)):
                 widget.hide()
         else:
@@ -302,15 +312,24 @@ class MainWindow(QMainWindow):
     def _hide_article(self, article_id: int) -> None:
         self.library.set_shown([i for i in self.library.shown_ids() if i != article_id])
 
+    def _open_article(self, article_id: int) -> None:
+        """Show the article, opening its column if it is not shown."""
+        if article_id not in self.comparison.article_ids():
+            self.library.set_shown([*self.library.shown_ids(), article_id])
+        column = self.comparison.column_for(article_id)
+        if column is not None:
+            self.comparison.reveal(column)
+
     def _show_annotation(self, article_id: int, start: int, end: int, _uuid: str) -> None:
         if article_id not in self.comparison.article_ids():
             self.library.set_shown([*self.library.shown_ids(), article_id])
         self.comparison.show_span(article_id, start, end)
 
     def _delete(self) -> None:
-        """Delete removes the link whose connector is under the pointer, else the selected annotations."""
-        if not self.comparison.links.delete_hovered():
-            self.editing.delete_selected()
+        """Delete removes the selected annotations; with none selected, the link whose connector is under the
+        pointer (where the pointer happens to rest never outranks what the analyst selected)."""
+        if not self.editing.delete_selected():
+            self.comparison.links.delete_hovered()
 
     def _set_shared_passages(self, on: bool) -> None:
         self.settings.setValue("view/shared_passages", "true" if on else "false")
@@ -333,6 +352,15 @@ class MainWindow(QMainWindow):
 
     def _load_teammate(self) -> None:
         dialogs.load_teammate_database(self, self.controller)
+
+    def _compare_annotators(self) -> None:
+        from .comparison.curation_chooser import ask_comparison  # imported on first use, as the charts are
+        from .comparison.curation_view import open_curation_view
+
+        shown = self.comparison.selected_span() or self.comparison.article_ids()
+        chosen = ask_comparison(self.controller, shown[0] if shown else None, self)
+        if chosen is not None:
+            self.curation_view = open_curation_view(self.controller, *chosen, self)
 
     def _show_charts(self) -> None:
         from .dialogs.charts_dialog import show_charts  # imported on first use: start-up does not pay for the charts
@@ -414,4 +442,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
         self.passages.shutdown()
+        self.agreement.shutdown()
         super().closeEvent(event)

@@ -218,6 +218,8 @@ def test_delete_on_a_hovered_connector_removes_the_link_and_undo_restores_it(win
     overlay = window.comparison.bridges
     (link, path), = overlay.drawn_links()
     overlay.set_hovered(overlay.link_at(path.pointAtPercent(0.5)))
+    window.comparison.set_selected_annotation(None)
+    window.annotations.table.clearSelection()
     window.actions["delete"].trigger()
     assert window.controller.workspace.links() == []
     window.comparison.links.reload()
@@ -226,6 +228,18 @@ def test_delete_on_a_hovered_connector_removes_the_link_and_undo_restores_it(win
     assert [found.uuid for found in window.controller.workspace.links()] == [uuid]
     window.controller.undo_stack.redo()
     assert window.controller.workspace.links() == []
+
+
+def test_delete_with_an_annotation_selected_deletes_it_even_over_a_connector(window, qtbot):
+    allegation, denial, _uuid = linked(window, qtbot)
+    painted(window)
+    overlay = window.comparison.bridges
+    (_link, path), = overlay.drawn_links()
+    select(window, qtbot, 2, allegation)
+    overlay.set_hovered(overlay.link_at(path.pointAtPercent(0.5)))
+    window.actions["delete"].trigger()
+    assert [a.uuid for a in window.controller.workspace.annotations()] == [denial]
+    assert window.controller.workspace.links() == []  # the link went with its end
 
 
 def test_undo_and_redo_of_a_new_link(window, qtbot):
