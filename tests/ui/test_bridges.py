@@ -224,3 +224,20 @@ def test_five_hundred_visible_links_paint_quickly(area, capsys):
         samples.append((time.perf_counter() - began) * 1000)
     with capsys.disabled():
         print(f"\n576 connectors: a paint takes {sorted(samples)[2]:.1f} ms (median of 5)")
+
+
+def test_over_a_middle_columns_text_a_passing_connector_takes_no_click(area):
+    """A link from column 3 to column 1 crosses column 2: there the click is the text's, not the link's."""
+    allegation = tag(area, 1, "crematorium", "allegation")
+    denial = tag(area, 3, "categorically", "denial")
+    uuid = link(area, denial, allegation)
+    painted(area)
+    (_drawn, path), = area.bridges.drawn_links()
+    middle = area.bridges.frames()[2].rect
+    crossing = [path.pointAtPercent(step / 200) for step in range(201)]
+    over_middle = [point for point in crossing if middle.contains(point)]
+    assert over_middle, "the connector crosses the middle column"
+    assert all(area.bridges.link_at(point) is None for point in over_middle)
+    in_gutters = [point for point in crossing if not any(f.rect.contains(point) for f in area.bridges.frames().values())]
+    assert any(area.bridges.link_at(point) is not None and area.bridges.link_at(point).uuid == uuid
+               for point in in_gutters)

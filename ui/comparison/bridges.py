@@ -154,9 +154,14 @@ class BridgeOverlay(QWidget):
 
     # -- hit tests ------------------------------------------------------------------------
     def link_at(self, point: QPointF) -> LinkInfo | None:
-        """The connector under an overlay point (the last drawn wins, as it is on top)."""
+        """The connector under an overlay point (the last drawn wins, as it is on top). Over the text of a column
+        the connector only passes across, a click is the text's: it places the caret, it follows nothing."""
+        frames = self.frames()
+        inside = next((article_id for article_id, frame in frames.items() if frame.rect.contains(point)), None)
         for index in range(len(self._drawn) - 1, -1, -1):
             link, path, _a, _b = self._drawn[index]
+            if inside is not None and inside not in (link.source_article, link.target_article):
+                continue
             if not path.boundingRect().adjusted(-HIT_WIDTH, -HIT_WIDTH, HIT_WIDTH, HIT_WIDTH).contains(point):
                 continue
             shape = self._hit_shapes.get(index)
