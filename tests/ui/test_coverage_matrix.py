@@ -99,8 +99,8 @@ def test_chips_shorten_to_fit(qapp):
     metrics = QFontMetrics(qapp.font())
     tags = (("allegation", 2), ("denial", 1))
     assert [label for _t, label, _w in chip_labels(tags, metrics, 1000)] == ["allegation 2", "denial 1"]
-    narrow = metrics.horizontalAdvance("all 2den 1") + 40
-    assert [label for _t, label, _w in chip_labels(tags, metrics, narrow)] == ["all 2", "den 1"]
+    narrow = metrics.horizontalAdvance("allegation 2denial 1") + 2  # not room for both names: counts alone
+    assert [label for _t, label, _w in chip_labels(tags, metrics, narrow)] == ["2", "1"]
     assert [label for _t, label, _w in chip_labels(tags, metrics, 10)] == ["2", "1"]
 
 
@@ -148,3 +148,14 @@ def test_export_refusal_is_said(setup, tmp_path):
     panel.message.connect(messages.append)
     assert not panel.export_csv(str(tmp_path / "missing-folder" / "coverage.csv"))
     assert messages[-1].startswith("Not exported: ")
+
+
+def test_a_few_articles_share_the_width_the_panel_is_given(setup, qtbot):
+    panel = setup["panel"]
+    panel.show()
+    for width in (1100, 700):
+        panel.resize(width, 400)
+        qtbot.wait(20)
+        header = panel.table.horizontalHeader()
+        used = sum(header.sectionSize(column) for column in range(panel.model.columnCount()))
+        assert used >= panel.table.viewport().width() - 3, (width, used, panel.table.viewport().width())

@@ -15,10 +15,9 @@ PAD = 6
 
 
 def chip_labels(tags: tuple[tuple[str, int], ...], metrics: QFontMetrics, width: int) -> list[tuple[str, str, int]]:
-    """(tag, label, width) of each chip: "denial 2" while they all fit in ``width``, else the counts alone
-    (the colours and the tooltip say which tag)."""
-    for spelled in (lambda tag, count: f"{tag} {count}", lambda tag, count: f"{tag[:3]} {count}",
-                    lambda _tag, count: str(count)):
+    """(tag, label, width) of each chip: "denial 2" while they all fit in ``width``, else the counts alone (the
+    colours, the legend and the tooltip say which tag: a cut name such as "all 2" would read as another word)."""
+    for spelled in (lambda tag, count: f"{tag} {count}", lambda _tag, count: str(count)):
         chips = [(tag, label, metrics.horizontalAdvance(label) + 2 * PAD)
                  for tag, count in tags for label in (spelled(tag, count),)]
         if sum(w for _t, _l, w in chips) + GAP * (len(chips) - 1) <= width:

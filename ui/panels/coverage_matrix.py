@@ -24,7 +24,7 @@ from annotator.errors import AnnotatorError
 from .. import file_dialogs, folders
 from ..icons import tag_swatch
 from ..theme import mute
-from ..wording import as_sentence
+from ..wording import as_sentence, plural
 from .claims_model import CoverageSource
 from .coverage_delegate import CoverageDelegate
 from .coverage_model import ClaimHeader, CoverageModel, OutletHeader
@@ -179,7 +179,7 @@ class CoverageMatrixPanel(QWidget):
         self._fill_legend()
         covered = len(matrix.cells)
         total = len(matrix.claims) * len(matrix.columns)
-        self.summary.setText(f"{len(matrix.claims)} claims × {len(matrix.columns)} articles · "
+        self.summary.setText(f"{plural(len(matrix.claims), 'claim')} × {plural(len(matrix.columns), 'article')} · "
                              f"{covered} of {total} cells covered" if total else "")
         self._stack.setCurrentWidget(self.table if matrix.claims and matrix.columns else self.empty_label)
         self._fit_columns()
