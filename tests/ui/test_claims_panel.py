@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QMimeData, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 
 from annotator.commands import AddClaim, AttachToClaim
 from ui.actions import ActionRegistry
@@ -238,3 +238,18 @@ def test_claim_dialog_refuses_a_blank_name(qtbot):
     assert dialog.save_button.isEnabled() and dialog.problem() == ""
     dialog.note_edit.setPlainText("bad \x07 bell")
     assert not dialog.save_button.isEnabled() and dialog.hint.text()
+
+
+def test_claim_dialog_says_a_taken_name_before_closing_and_ctrl_enter_saves(qtbot):
+    dialog = ClaimDialog("New Claim", taken=["Syria denies the accusations"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.name_edit, "syria DENIES the accusations")
+    assert not dialog.save_button.isEnabled()
+    assert dialog.hint.text() == "There is already a claim “Syria denies the accusations”: give this one another name."
+    dialog.name_edit.setText("Syria denies using a crematorium")
+    dialog.note_edit.setFocus()
+    qtbot.keyClicks(dialog.note_edit, "SANA quotes the ministry")
+    qtbot.keyClick(dialog.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert (dialog.name(), dialog.note()) == ("Syria denies using a crematorium", "SANA quotes the ministry")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -13,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.errors import AnnotatorError
-from annotator.rules import CLAIM_NAME_MAX, check_claim_name, check_claim_note
+from annotator.rules import CLAIM_NAME_MAX, check_claim_name, check_claim_note, tag_name_key
 
 from ..wording import as_sentence
 
@@ -22,8 +25,9 @@ class ClaimDialog(QDialog):
     """The claim's name (one line) and note; Save stays off while either breaks its rule, which is shown."""
 
     def __init__(self, title: str, name: str = "", note: str = "", parent: QWidget | None = None,
-                 with_name: bool = True, with_note: bool = True):
+                 with_name: bool = True, with_note: bool = True, taken: Collection[str] = ()):
         super().__init__(parent)
+        self._taken = {tag_name_key(other): other for other in taken}  # the other claims' names
         self.setWindowTitle(title)
         self.setMinimumWidth(460)
         self.name_edit = QLineEdit(name)
@@ -63,6 +67,16 @@ class ClaimDialog(QDialog):
         self.note_edit.textChanged.connect(self._update)
         self._update()
         (self.name_edit if with_name else self.note_edit).setFocus()
+        self.note_edit.installEventFilter(self)  # Ctrl+Enter saves from the note, as in the annotation note editor
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if (watched is self.note_edit and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier):
+            if self.save_button.isEnabled():
+                self.accept()
+            return True
+        return super().eventFilter(watched, event)
 
     def name(self) -> str:
         return self.name_edit.text().strip()
@@ -75,6 +89,9 @@ class ClaimDialog(QDialog):
         try:
             if self.name_edit.isVisibleTo(self):
                 check_claim_name(self.name())
+                other = self._taken.get(tag_name_key(self.name()))
+                if other is not None:  # the core refuses it too: say so before the typing is lost
+                    return f"There is already a claim “{other}”: give this one another name."
             check_claim_note(self.note())
         except AnnotatorError as exc:
             return as_sentence(str(exc))
@@ -88,9 +105,9 @@ class ClaimDialog(QDialog):
 
 
 def ask_claim(parent: QWidget | None, title: str, name: str = "", note: str = "", *,
-              with_name: bool = True, with_note: bool = True) -> tuple[str, str] | None:
-    """(name, note) the analyst saved, or None if they cancelled."""
-    dialog = ClaimDialog(title, name, note, parent, with_name, with_note)
+              with_name: bool = True, with_note: bool = True, taken: Collection[str] = ()) -> tuple[str, str] | None:
+    """(name, note) the analyst saved, or None if they cancelled. ``taken``: the names of the other claims."""
+    dialog = ClaimDialog(title, name, note, parent, with_name, with_note, taken)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return dialog.name(), dialog.note()

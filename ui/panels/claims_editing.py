@@ -26,7 +26,7 @@ def short(name: str, chars: int = MENU_CLAIM_CHARS) -> str:
 class ClaimDialogs(NamedTuple):
     """The dialogs the claim actions open (another room's, given by the window)."""
 
-    ask_claim: Callable  # (parent, title, name, note, *, with_name, with_note) -> (name, note) | None
+    ask_claim: Callable  # (parent, title, name, note, *, with_name, with_note, taken) -> (name, note) | None
     choose_claim: Callable  # (parent, claims, what) -> (claim id | None for a new one, typed) | None
 
 
@@ -48,7 +48,8 @@ class ClaimsEditing:
     # -- claims ------------------------------------------------------------------------------------
     def new_claim(self, attach: list[str] | None = None, name: str = "") -> int | None:
         """Ask for a name and a note; make the claim (with ``attach`` attached, in the same undo step)."""
-        asked = self.dialogs.ask_claim(self._parent, "New Claim", name)
+        taken = [claim.name for claim in self.controller.workspace.claims()]
+        asked = self.dialogs.ask_claim(self._parent, "New Claim", name, taken=taken)
         if asked is None:
             return None
         add = AddClaim(asked[0], asked[1], analyst=self.controller.analyst)
@@ -60,7 +61,9 @@ class ClaimsEditing:
 
     def rename(self, claim_id: int) -> bool:
         claim = self._claim(claim_id)
-        asked = claim and self.dialogs.ask_claim(self._parent, "Rename Claim", claim.name, claim.note, with_note=False)
+        taken = [other.name for other in self.controller.workspace.claims() if other.id != claim_id]
+        asked = claim and self.dialogs.ask_claim(self._parent, "Rename Claim", claim.name, claim.note, with_note=False,
+                                                 taken=taken)
         return bool(asked) and asked[0] != claim.name and self.controller.run(UpdateClaim(claim_id, name=asked[0]))
 
     def edit_note(self, claim_id: int) -> bool:
