@@ -44,8 +44,9 @@ class OurClaims:
         links = session.execute(select(Link.uuid, _Source.uuid, _Target.uuid, Link.type)
                                 .join(_Source, _Source.id == Link.source_id)
                                 .join(_Target, _Target.id == Link.target_id)).all()
-        self.link_uuids = {row[0] for row in links}
-        self.link_ends = {tuple(row[1:]) for row in links}
+        self.link_ends_of = {row[0]: tuple(row[1:]) for row in links}
+        self.link_uuids = set(self.link_ends_of)
+        self.link_ends = set(self.link_ends_of.values())
 
 
 def referenced_annotations(data: TeammateData) -> set[str]:
@@ -67,9 +68,14 @@ def plan_claims(ours: OurClaims, data: TeammateData, additions: Additions, plan:
     for uuid, source, target, link_type, note, who, at in data.links:
         ends = (aliases.get(source, source), aliases.get(target, target), link_type)
         # Ours already (by UUID, or the same ends and type under another), or two of theirs are one of ours.
-        if uuid in ours.link_uuids or ends in ours.link_ends or ends[0] == ends[1]:
+        if uuid in ours.link_uuids:
+            plan.links_yours_differ += ours.link_ends_of.get(uuid, ends) != ends
+            continue
+        if ends in ours.link_ends or ends[0] == ends[1]:
+            plan.links_yours_already += ends[0] != ends[1]
             continue
         ours.link_uuids.add(uuid)
+        ours.link_ends_of[uuid] = ends
         ours.link_ends.add(ends)
         additions.links.append((uuid, *ends, note, who, at))
         plan.links_new += 1

@@ -49,6 +49,9 @@ class AnnotationDifference:
     article: str  # the article's title
     yours_newer: bool  # our last change is later than theirs (we edited it after they sent it): keep ours
     fields: tuple[FieldDifference, ...]
+    # Both sides edited it, at different times (a conflict): then span, tag and note are listed even where
+    # they agree, so each version is seen whole, with who changed it and when.
+    both_changed: bool = False
 
 
 @dataclass
@@ -79,6 +82,8 @@ class MergePlan:
     claims_new: int = 0
     attachments_new: int = 0  # annotations attached to claims (a claim and an annotation: new, or ours)
     links_new: int = 0
+    links_yours_differ: int = 0  # their links with the UUID of one of yours but other ends or type: yours stays
+    links_yours_already: int = 0  # their links with the ends and type of one of yours under another UUID
     renamed_claims: list[tuple[str, str]] = field(default_factory=list)  # (theirs, ours): as renamed_tags
     case_claims: list[tuple[str, str]] = field(default_factory=list)  # (theirs, ours): as case_tags
 
@@ -281,8 +286,13 @@ def _describe(state: OurState, theirs: tuple) -> AnnotationDifference:
              ("Tag", mine[4], tag), ("Note", mine[6], note), ("Author", mine[5], who),
              ("Edited by", mine[8] or "", editor or ""),
              ("Edited at", _when(mine[9]), _when(stored_moment(edited_at) if edited_at else None))]
-    fields = tuple(FieldDifference(name, ours, other) for name, ours, other in pairs if ours != other)
-    return AnnotationDifference(uuid, title, yours_newer=mine[7] > their_updated, fields=fields)
+    both = mine[9] is not None and edited_at is not None and (mine[8], mine[9]) != (editor, stored_moment(edited_at))
+    fields = tuple(FieldDifference(name, ours, other) for name, ours, other in pairs
+                   if ours != other or (both and name in _WHOLE_VERSION))
+    return AnnotationDifference(uuid, title, yours_newer=mine[7] > their_updated, fields=fields, both_changed=both)
+
+
+_WHOLE_VERSION = ("Span", "Tag", "Note", "Edited by", "Edited at")  # for one both changed, even where alike
 
 
 def _when(moment: datetime | None) -> str:

@@ -54,11 +54,16 @@ def _read_claims(conn: sqlite3.Connection, data: TeammateData, annotators: dict[
     name = data.name
     by_id: dict[int, str] = {}
     uuids: set[str] = set()
+    names: dict[str, str] = {}
     for claim_id, uuid, claim_name, note, creator_id, created_at in rows(conn, _CLAIMS):
         unique_id(name, "claim", claim_id, by_id)
         check_uuid(name, f"claim row {claim_id}", uuid, uuids)
         what = f"claim {uuid[:8]}…"
         claim_name = checked(name, what, rules.check_claim_name, claim_name)
+        other = names.setdefault(rules.tag_name_key(claim_name), claim_name)
+        if other != claim_name:  # never written by the app: claim names are unique ignoring case
+            raise MergeRefusedError(f"{name}: the claims {safe_repr(other)} and {safe_repr(claim_name)} differ only "
+                                    "in case; claim names are unique ignoring case")
         note = checked(name, f"claim {safe_repr(claim_name)}", rules.check_claim_note, note)
         creator = None if creator_id is None else _analyst(name, what, annotators, creator_id, "creator")
         data.claims.append({"uuid": uuid, "name": claim_name, "note": note, "created_by": creator,

@@ -152,9 +152,35 @@ def test_a_link_equal_to_one_i_have_under_another_uuid_is_not_doubled(db, tmp_pa
     plan = inspect_teammate(db, bob)
     merge_databases(db, [bob])
 
-    assert plan.links_new == 0
+    assert (plan.links_new, plan.links_yours_already, plan.links_yours_differ) == (0, 1, 0)
     with db.session() as session:
         assert len(list_links(session)) == 2
+
+
+def test_their_link_with_the_uuid_of_mine_but_another_type_is_counted_and_mine_kept(db, tmp_path):
+    bob = teammate(tmp_path)
+    merge_databases(db, [bob])
+    with sqlite3.connect(db.path) as conn:  # my copy of their link was retyped since
+        conn.execute("UPDATE links SET type = 'contradicts' WHERE type = 'supports'")
+    conn.close()
+
+    plan = inspect_teammate(db, bob)
+
+    assert (plan.links_new, plan.links_yours_differ) == (0, 1)
+    with db.session() as session:
+        assert sorted(link.type for link in list_links(session)) == ["contradicts", "responds-to"]
+
+
+def test_a_teammate_file_with_two_claims_differing_only_in_case_is_refused(db, tmp_path):
+    bob = teammate(tmp_path)
+    with sqlite3.connect(bob) as conn:
+        (name,) = conn.execute("SELECT name FROM claims ORDER BY id LIMIT 1").fetchone()
+        conn.execute("INSERT INTO claims (uuid, name, note, position, created_at) VALUES "
+                     "('00000000-0000-4000-8000-0000000000c1', ?, '', 9, '2026-12-01 10:00:00.000000')",
+                     (name.upper(),))
+    conn.close()
+    with pytest.raises(MergeRefusedError, match="differ only in case"):
+        inspect_teammate(db, bob)
 
 
 def test_a_link_whose_end_is_gone_when_the_merge_is_redone_is_skipped_and_counted(db, tmp_path, add_article, tag_span):

@@ -71,6 +71,14 @@ def _warnings(plan) -> list[tuple[str, str]]:
         pairs = ", ".join(f"{safe_repr(theirs)} (yours: {safe_repr(ours)})" for theirs, ours in plan.case_tags[:5])
         found.append(("case_tags", f"Tags that differ from yours only in case: {pairs}. Tag names ignore case, so "
                                    "their annotations get your tag."))
+    if plan.links_yours_differ or plan.links_yours_already:
+        parts = []
+        if plan.links_yours_differ:
+            parts.append(f"{plural(plan.links_yours_differ, 'link')} {'has' if plan.links_yours_differ == 1 else 'have'}"
+                         " the id of one of yours but other ends or type")
+        if plan.links_yours_already:
+            parts.append(f"{plural(plan.links_yours_already, 'link')} you already have (same ends and type)")
+        found.append(("links_yours", f"Their links: {'; '.join(parts)}. The merge keeps yours."))
     if plan.case_claims:
         pairs = ", ".join(f"{safe_repr(theirs)} (yours: {safe_repr(ours)})" for theirs, ours in plan.case_claims[:5])
         found.append(("case_claims", f"Claims that differ from yours only in case: {pairs}. Claim names ignore case, "
@@ -123,9 +131,9 @@ class DifferencesTable(QTableWidget):
         rows = max(1, len(fields))
         self.setRowCount(first + rows)
         newer = "yours is newer" if difference.yours_newer else "theirs is newer"
-        if difference.both_changed:  # a conflict: both versions are listed whole, span and tag included
-            newer = f"changed by both of you; {newer}"
-        self.setItem(first, 0, _cell(f"{difference.article} ({newer})"))
+        # A conflict (both versions are listed whole, span and tag included) says so first: a long title is cut.
+        both = "Both changed: " if difference.both_changed else ""
+        self.setItem(first, 0, _cell(f"{both}{difference.article} ({newer})"))
         for at, field in enumerate(fields):
             for column, value in enumerate((field.field, field.mine, field.theirs), start=1):
                 self.setItem(first + at, column, _cell(value or "—"))  # "—": none (never edited)
