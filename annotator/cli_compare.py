@@ -21,7 +21,6 @@ from .cli import (
     default_annotator,
     given_annotator,
     json_text,
-    offset,
     open_db,
     say,
     say_done,
@@ -32,12 +31,22 @@ from .compare_records import CoverageMatrix
 from .formats.claims_csv import cell_text
 from .formats.links_csv import LinkEnd
 from .formats.records import iso_utc
-from .rules import LINK_TYPES, printable
+from .queries import whole_number
+from .rules import LINK_TYPES, printable, safe_repr
 from .wording import plural
 from .workspace import Workspace
 
 NAME_WIDTH = 40
 EXCERPT_WIDTH = 36
+
+
+def min_chars(text: str) -> int:
+    """--min-chars: a whole number of 1 or more (offset's digit rules: 0-9 only, at most 18 of them)."""
+    number = whole_number(text)
+    if number is None or number < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of 1 or more, written with the digits 0-9 (at most 18), not {safe_repr(text)}")
+    return number
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -73,7 +82,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     p.add_argument("db", metavar="DB")
     p.add_argument("align_articles", metavar="ARTICLE", nargs="+", help="two or more article ids or UUIDs")
     p.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
-    p.add_argument("--min-chars", type=offset, default=DEFAULT_MIN_CHARS, metavar="N",
+    p.add_argument("--min-chars", type=min_chars, default=DEFAULT_MIN_CHARS, metavar="N",
                    help="the shortest passage to report, in characters (default: %(default)s)")
     p.set_defaults(run=cmd_align)
 

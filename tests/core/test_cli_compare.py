@@ -426,7 +426,7 @@ def test_align_by_uuid_and_min_chars(copied, capsys):
 
 @pytest.mark.parametrize("argv, fragment", [
     (["1"], "two different articles"), (["1", "1"], "two different articles"), (["1", "9"], "there is no article"),
-    (["1", "2", "--min-chars", "0"], "at least 1 character"), (["1", "2", "--min-chars", "²"], "whole number"),
+    (["1", "2", "--min-chars", "0"], "whole number of 1 or more"), (["1", "2", "--min-chars", "²"], "whole number"),
 ])
 def test_align_refuses(dbfile, capsys, argv, fragment):
     code, out, err = run(capsys, "align", dbfile, *argv)
