@@ -63,7 +63,7 @@ ACTION_SPECS: dict[str, ActionSpec] = {
     "zoom_reset": ActionSpec("&Actual Size", "zoom_reset", ("Ctrl+0",)),
     "refresh": ActionSpec("&Refresh", "refresh", (Key.Refresh,), "Show changes made in another window or by the CLI"),
     "sync_scroll": ActionSpec("S&ynchronised Scrolling", "sync_scroll", (), "Scroll all columns together", True),
-    "shared_passages": ActionSpec("Shared &Passages", "shared_passages", ("Ctrl+Shift+P",),
+    "shared_passages": ActionSpec("Find Shared     "shared_passages": ActionSpec("Shared &Passages", "shared_passages", ("Ctrl+Shift+P",),Passages", "shared_passages", ("Ctrl+Shift+P",),
                                   "Find the passages the shown articles share (wire copy, reprinted quotes): "
                                   "bands between the columns and a list (remembered)", True),
     "snap_words": ActionSpec("Snap to &Words", None, (),
@@ -73,6 +73,11 @@ ACTION_SPECS: dict[str, ActionSpec] = {
     "focus_mode": ActionSpec("F&ocus on Articles", None, ("Ctrl+Shift+F",),
                              "Hide the panels and toolbars so the articles get the whole window", True),
     "charts": ActionSpec("C&harts…", "charts", (), "Tags per article and per outlet, and the coverage heat map"),
+    "agreement": ActionSpec("A&greement", "agreement", (),
+                            "How far the annotators agree, per tag and per article (Krippendorff's α_U, κ)"),
+    "compare_annotators": ActionSpec("Compare A&nnotators…", "compare", (),
+                                     "Two annotators' layers of an article side by side: step through their "
+                                     "differences and settle each into a curated layer"),
     "manage_tags": ActionSpec("&Manage Tags…", "manage_tags", (), "Rename, recolour, reorder and add tags"),
     "change_analyst": ActionSpec("Change &Analyst Name…", "analyst", (), "Who new annotations are recorded as"),
     "shortcuts": ActionSpec("&Keyboard Shortcuts", "shortcuts", (Key.HelpContents,)),
