@@ -63,7 +63,7 @@ ACTION_SPECS: dict[str, ActionSpec] = {
     "zoom_reset": ActionSpec("&Actual Size", "zoom_reset", ("Ctrl+0",)),
     "refresh": ActionSpec("&Refresh", "refresh", (Key.Refresh,), "Show changes made in another window or by the CLI"),
     "sync_scroll": ActionSpec("S&ynchronised Scrolling", "sync_scroll", (), "Scroll all columns together", True),
-    "shared_passages": ActionSpec("Find Shared     "shared_passages": ActionSpec("Shared &Passages", "shared_passages", ("Ctrl+Shift+P",),Passages", "shared_passages", ("Ctrl+Shift+P",),
+    "shared_passages": ActionSpec("Find Shared &Passages", "shared_passages", ("Ctrl+Shift+P",),
                                   "Find the passages the shown articles share (wire copy, reprinted quotes): "
                                   "bands between the columns and a list (remembered)", True),
     "snap_words": ActionSpec("Snap to &Words", None, (),
