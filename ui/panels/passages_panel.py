@@ -49,7 +49,8 @@ class PassagesPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.toggle = QCheckBox("Find the passages the shown articles share")
+        self.toggle = QCheckBox("Find shared passages")  # short: the panel may be docked narrow beside the columns
+        self.toggle.setToolTip("Find the passages the shown articles share (View › Find Shared Passages)")
         self.count_label = QLabel()
         top = QHBoxLayout()
         top.setContentsMargins(6, 2, 6, 2)
