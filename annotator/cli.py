@@ -44,7 +44,8 @@ REFERENCE = "The full reference, with examples, is docs/CLI.md{section} in Spann
 VALUE_ARGUMENTS = {"article": "ARTICLE", "tag": "TAG", "note": "--note", "annotator": "--annotator",
                    "tags": "--tag", "articles": "--article", "annotators": "--annotator",
                    "name": "NAME", "claim": "CLAIM", "annotation_uuids": "ANNOTATION_UUID", "source": "SOURCE_UUID",
-                   "target": "TARGET_UUID", "link_type": "TYPE", "align_articles": "ARTICLE"}
+                   "target": "TARGET_UUID", "link_type": "TYPE", "align_articles": "ARTICLE",
+                   "annotator_list": "--annotators", "article_list": "--articles"}
 
 
 class UsageError(Exception):
@@ -131,8 +132,10 @@ def build_parser() -> ArgumentParser:
     p.add_argument("out", metavar="OUT.db", help="the copy to write; its folder must exist, a file there is replaced")
     p.set_defaults(run=cmd_share)
 
+    from .cli_agreement import add_commands as add_agreement  # agreement: it uses this module's helpers
     from .cli_compare import add_commands  # claims, links, align: it uses this module's helpers
 
+    add_agreement(commands)
     add_commands(commands)
     for name, command in commands.choices.items():
         command.epilog = REFERENCE.format(section=f" (section `{name}`)")

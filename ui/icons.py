@@ -52,6 +52,8 @@ ICONS: dict[str, str] = {
     "picture": "mdi6.image-outline",
     "shared_passages": "mdi6.text-box-multiple-outline",
     "copy_to_passages": "mdi6.tag-multiple-outline",
+    "compare": "mdi6.compare-horizontal",
+    "agreement": "mdi6.account-multiple-check-outline",
 }
 
 # The four built-in tags get glyphs that say what they are; other tags get a plain tag.

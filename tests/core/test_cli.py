@@ -12,29 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from annotator.cli import main
 from annotator.db import Database, set_setting
 from annotator.export import CSV_COLUMNS
 from annotator.queries import list_annotations
+from tests.cli_support import assert_error, run
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 REPO = Path(__file__).resolve().parents[2]
 
 
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
-
-def assert_error(code: int, err: str, *fragments: str) -> None:
-    assert code == 1
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error: ")
-    assert "Traceback" not in err
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 def annotation_count(path: Path) -> int:
@@ -475,9 +462,14 @@ def test_help_lists_each_command_with_its_summary_and_points_to_the_reference(ca
     reference = (REPO / "docs" / "CLI.md").read_text(encoding="utf-8")
     code, out, _ = run(capsys, "--help")
     listing = out.split("commands:\n")[1].split("\n\n")[0].splitlines()[1:]  # under the COMMAND line
-    summaries = {line.split()[0]: line.split()[1:] for line in listing}
-    assert list(summaries) == ["import", "list", "tag", "export", "merge", "share", "claim", "claims", "link",
-                               "links", "align"]
+    summaries: dict[str, list[str]] = {}
+    for line in listing:  # a name too long for the column has its summary on the next, deeper-indented line
+        if line.startswith("    ") and not line.startswith("     "):
+            summaries[line.split()[0]] = line.split()[1:]
+        else:
+            summaries[list(summaries)[-1]] += line.split()
+    assert list(summaries) == ["import", "list", "tag", "export", "merge", "share", "agreement", "claim", "claims",
+                               "link", "links", "align"]
     for command, summary in summaries.items():
         assert len(summary) >= 3, f"{command} has no one-line summary: {out}"
         assert f"\n## `{command} " in reference, f"docs/CLI.md has no section for {command}"

@@ -23,6 +23,7 @@ from annotator.formats.claims_csv import CLAIM_COLUMNS, NOT_COVERED, column_head
 from annotator.formats.links_csv import LINK_COLUMNS, LinkEnd, LinkRecord, write_links
 from annotator.importer import ArticleText, ImportArticles, import_paths
 from annotator.workspace import Workspace
+from tests.cli_support import assert_error, run
 from tests.conftest import DATA_DIR
 
 # (article, start, end, tag) of the annotations the fixture makes; their UUIDs are in this order.
@@ -30,18 +31,7 @@ SPANS = [(1, 0, 20, "allegation"), (2, 0, 30, "allegation"), (3, 0, 25, "denial"
          (1, 40, 70, "evidence")]
 
 
-def run(capsys, *argv) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
-
-def assert_error(code: int, err: str, *fragments: str) -> None:
-    assert code == 1
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

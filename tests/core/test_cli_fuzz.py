@@ -38,9 +38,10 @@ from annotator.share import share_database
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 EXAMPLES = 150
 SLOW_EXAMPLES = 2000
-COMMANDS = ["import", "list", "tag", "export", "merge", "share", "claim", "claims", "link", "links", "align"]
+COMMANDS = ["import", "list", "tag", "export", "merge", "share", "claim", "claims", "link", "links", "align",
+            "agreement"]
 OPTIONS = ["--note", "--annotator", "--csv", "--json", "--tag", "--article", "--raw", "--min-chars", "--help", "-h",
-           "--", "-"]
+           "--annotators", "--articles", "--", "-"]
 ODD_VALUES = ["1", "0", "4", "5", "2", "3", "-1", "²", "٣", "１", "9" * 19, "9" * 20, "1e3", "0x10", " 1", "1_0",
               "allegation", " denial ", "evidence", "Allegation", "team.db", "mate.db", "spans.csv", "in", ".",
               "", " ", "\t", "\n", "\x1b[31m", "\u202e", "\u200b", "'", '"', ",", "=1+1", "🔥", "👩‍💻"]
@@ -147,6 +148,19 @@ def align_argv(draw) -> list[str]:
     min_chars = ["--min-chars", draw(OFFSET)] if draw(st.booleans()) else []
     json_flag = ["--json"] if draw(st.booleans()) else []
     return ["align", "team.db", *draw(st.lists(ARTICLE, max_size=4)), *min_chars, *json_flag]
+
+
+@st.composite
+def agreement_argv(draw) -> list[str]:
+    """``agreement`` with comma lists of annotators and articles (now and then odd ones), tags, JSON or not."""
+    argv = ["agreement", draw(mostly(st.just("team.db"), FILE_NAME))]
+    if draw(st.booleans()):
+        argv += ["--annotators", ",".join(draw(st.lists(NAME, min_size=1, max_size=3)))]
+    if draw(st.booleans()):
+        argv += ["--articles", ",".join(draw(st.lists(ARTICLE, min_size=1, max_size=3)))]
+    for tag in draw(st.lists(TAG, max_size=2)):
+        argv += ["--tag", tag]
+    return argv + (["--json"] if draw(st.booleans()) else [])
 
 
 # CSV cells are text: the file as a whole is sometimes random bytes instead.
@@ -278,6 +292,7 @@ SHAPES = {
     "link": lambda: link_argv().map(lambda argv: (argv, None, None)),
     "claims and links": lambda: matrix_argv().map(lambda argv: (argv, None, None)),
     "align": lambda: align_argv().map(lambda argv: (argv, None, None)),
+    "agreement": lambda: agreement_argv().map(lambda argv: (argv, None, None)),
 }
 
 

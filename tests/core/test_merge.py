@@ -357,3 +357,35 @@ def test_a_million_valid_rows_merge_completely(db, tmp_path):
     report = merge_databases(db, [bob])
     with db.session() as session:
         assert counts(session)[1] == report.added_annotations == 1_000_000
+
+
+def test_an_annotation_both_changed_since_sharing_shows_both_versions_whole_and_the_analyst_chooses(
+        sample_db, tmp_path):
+    """alice shares to bob; both edit the same annotation; alice merges bob's file: both versions in full."""
+    from annotator.commands import AddAnnotations, AnnotationSpec
+    from annotator.db import Database
+    from annotator.share import share_database
+    from annotator.workspace import Workspace
+
+    alice = Workspace(sample_db, analyst="alice")
+    add = AddAnnotations([AnnotationSpec(1, 0, 5, "allegation", "first look")], "alice")
+    alice.run(add)
+    uuid = add.result.added[0]
+    shared = share_database(sample_db, tmp_path / "for-bob.db")
+    with Database.open(shared) as bob_db:
+        Workspace(bob_db, analyst="bob").run(UpdateAnnotation(uuid, note="bob: a quote, not a claim", tag="context"))
+    alice.run(UpdateAnnotation(uuid, note="alice: the headline's claim"))
+
+    [difference] = inspect_teammate(sample_db, shared).differences
+
+    fields = {f.field: (f.mine, f.theirs) for f in difference.fields}
+    assert difference.both_changed and difference.uuid == uuid
+    text = alice.article(1).text
+    assert fields["Span"] == (f"'{text[0:5]}' (0–5)",) * 2, "the span is shown even where both versions agree"
+    assert fields["Tag"] == ("allegation", "context")
+    assert fields["Note"] == ("alice: the headline's claim", "bob: a quote, not a claim")
+    assert fields["Edited by"] == ("alice", "bob")
+    assert all(fields["Edited at"]) and fields["Edited at"][0] >= fields["Edited at"][1], "alice edited last"
+    merge_databases(sample_db, [shared], take_theirs=[uuid])
+    taken = alice.annotation(uuid)
+    assert (taken.tag, taken.note, taken.edited_by) == ("context", "bob: a quote, not a claim", "bob")

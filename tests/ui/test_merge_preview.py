@@ -156,3 +156,32 @@ def test_the_preview_names_only_who_made_the_new_annotations(sample_db, qapp, tm
     dialog, _merged = preview_of(AppController(sample_db, "alice"), carol_file, monkeypatch)
     summary = dialog.summary_text()
     assert "2 new annotations by carol" in summary and "alice" not in summary.split("annotations by", 1)[1]
+
+
+def test_an_annotation_both_changed_since_sharing_is_shown_whole_on_both_sides_and_theirs_can_be_taken(
+        sample_db, qapp, tmp_path, monkeypatch):
+    from annotator.share import share_database
+
+    alice = AppController(sample_db, "alice")
+    add = AddAnnotations([AnnotationSpec(1, 0, 5, "allegation", "first look")], "alice")
+    alice.run(add)
+    uuid = add.result.added[0]
+    shared = share_database(sample_db, tmp_path / "for-bob.db")
+    with Database.open(shared) as bob_db:
+        AppController(bob_db, "bob").run(UpdateAnnotation(uuid, note="bob's reading"))
+    alice.run(UpdateAnnotation(uuid, note="alice's reading"))
+    monkeypatch.setattr(merge_dialog, "_info", lambda *args, **kwargs: None)
+
+    def take_theirs(dialog):
+        dialog.differences.choices[uuid].setCurrentIndex(1)
+
+    dialog, merged = preview_of(alice, shared, monkeypatch, QDialog.DialogCode.Accepted, take_theirs)
+
+    rows = cells(dialog.differences)
+    assert rows[0][0] == f"Both changed: {alice.workspace.article(1).title} (yours is newer)"
+    text = alice.workspace.article(1).text
+    assert [row[1] for row in rows] == ["Span", "Tag", "Note", "Edited by", "Edited at"]
+    assert rows[0][2:] == [f"'{text[0:5]}' (0–5)"] * 2 and rows[1][2:] == ["allegation", "allegation"]
+    assert rows[2][2:] == ["alice's reading", "bob's reading"] and rows[3][2:] == ["alice", "bob"]
+    assert all(rows[4][2:]) and "—" not in rows[4][2:]
+    assert merged is True and alice.workspace.annotation(uuid).note == "bob's reading"
