@@ -146,6 +146,27 @@ def test_ctrl_shift_drag_from_one_highlight_to_another_links_them(window, qtbot)
     assert window.comparison.bridges._rubber is None
 
 
+def _inked(widget) -> int:
+    """Dark pixels of the widget as painted now: the text's ink."""
+    image = widget.grab().toImage()
+    return sum(image.pixelColor(x, y).lightness() < 80 for x in range(0, image.width(), 3)
+               for y in range(0, image.height(), 3))
+
+
+def test_the_columns_keep_their_text_while_a_link_is_dragged(window, qtbot):
+    allegation, denial = setup(window)
+    maker = window.comparison.links.maker
+    source_view, target_view = window.comparison.column_for(3).view, window.comparison.column_for(2).view
+    before = _inked(target_view.viewport())
+    assert before > 100
+    assert maker.begin_drag(source_view, point_on(source_view, denial))
+    maker.drag_to(target_view.viewport().mapToGlobal(point_on(target_view, allegation)))
+    qtbot.wait(20)
+    assert _inked(target_view.viewport()) > before * 0.9  # every paint still reaches the columns
+    maker.layer.overlay.set_rubber_line(None)
+    maker._drag = None
+
+
 def test_a_plain_drag_still_selects_text(window, qtbot):
     _allegation, denial = setup(window)
     view = window.comparison.column_for(3).view

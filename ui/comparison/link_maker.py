@@ -179,7 +179,8 @@ class LinkMaker(QObject):
             self.drag_to(event.globalPosition().toPoint())
         elif kind == QEvent.Type.MouseButtonRelease:
             self.end_drag(event.globalPosition().toPoint())
-        return True
+        # Only the drag's own mouse events are taken: swallowing the rest (paint events too) blanked every column.
+        return kind in (QEvent.Type.MouseMove, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick)
 
     def begin_drag(self, view: HighlightedView, point: QPoint, button=Qt.MouseButton.LeftButton,
                    modifiers=DRAG_MODIFIERS) -> bool:
