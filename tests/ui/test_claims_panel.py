@@ -29,7 +29,7 @@ class Answers:
         self.asked.append(title)
         return self.claim
 
-    def choose_claim(self, _parent, claims, what):
+    def choose_claim(self, _parent, claims, what, attached=()):
         self.asked.append(f"choose {len(claims)} for {what}")
         return self.chosen
 
@@ -253,3 +253,14 @@ def test_claim_dialog_says_a_taken_name_before_closing_and_ctrl_enter_saves(qtbo
     qtbot.keyClick(dialog.note_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert dialog.result() == QDialog.DialogCode.Accepted
     assert (dialog.name(), dialog.note()) == ("Syria denies using a crematorium", "SANA quotes the ministry")
+
+
+def test_chooser_marks_the_claims_the_annotations_are_attached_to_already(qtbot, setup):
+    controller = setup["controller"]
+    for name in ("Syria built a crematorium", "Syria denies"):
+        controller.run(AddClaim(name))
+    first, second = controller.workspace.claims()[-2:]
+    chooser = ClaimChooser(controller.workspace.claims(), "this annotation", attached=[second.id])
+    qtbot.addWidget(chooser)
+    texts = [chooser.list.item(row).text() for row in range(chooser.list.count())]
+    assert first.name in texts and f"✓ {second.name} (attached)" in texts

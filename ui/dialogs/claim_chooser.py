@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
@@ -12,11 +14,13 @@ NEW_CLAIM = -1  # the item that makes a new claim from what was typed
 
 
 class ClaimChooser(QDialog):
-    def __init__(self, claims: list[ClaimInfo], what: str, parent: QWidget | None = None):
+    def __init__(self, claims: list[ClaimInfo], what: str, parent: QWidget | None = None,
+                 attached: Collection[int] = ()):
         super().__init__(parent)
         self.setWindowTitle("Attach to Claim")
         self.setMinimumSize(420, 320)
         self._claims = claims
+        self._attached = set(attached)  # claims every one of the annotations is attached to already
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText("Type to filter the claims…")
         self.filter_edit.setAccessibleName("Claim filter")
@@ -44,9 +48,10 @@ class ClaimChooser(QDialog):
         for claim in self._claims:
             key = tag_name_key(claim.name)
             if needle in key:
-                item = QListWidgetItem(claim.name)
+                done = claim.id in self._attached
+                item = QListWidgetItem(f"✓ {claim.name} (attached)" if done else claim.name)
                 item.setData(Qt.ItemDataRole.UserRole, claim.id)
-                item.setToolTip(claim.note or claim.name)
+                item.setToolTip("Attached already" if done else (claim.note or claim.name))
                 self.list.addItem(item)
                 exact = exact or key == needle
         typed = self.filter_edit.text().strip()
@@ -77,9 +82,11 @@ class ClaimChooser(QDialog):
         return self.filter_edit.text().strip()
 
 
-def choose_claim(parent: QWidget | None, claims: list[ClaimInfo], what: str) -> tuple[int | None, str] | None:
-    """(the chosen claim's id, or None for a new claim; the text typed), or None if the analyst cancelled."""
-    dialog = ClaimChooser(claims, what, parent)
+def choose_claim(parent: QWidget | None, claims: list[ClaimInfo], what: str,
+                 attached: Collection[int] = ()) -> tuple[int | None, str] | None:
+    """(the chosen claim's id, or None for a new claim; the text typed), or None if the analyst cancelled.
+    ``attached``: the claims the annotations are all attached to already (marked ✓ in the list)."""
+    dialog = ClaimChooser(claims, what, parent, attached)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen() is None:
         return None
     chosen = dialog.chosen()

@@ -103,7 +103,8 @@ class ClaimsEditing:
             self._say("Select an annotation first: click a highlight or a row in the Annotations panel.")
             return False
         what = "this annotation" if len(uuids) == 1 else f"these {len(uuids)} annotations"
-        chosen = self.dialogs.choose_claim(self._parent, self.controller.workspace.claims(), what)
+        attached = [claim_id for claim_id, count in self._attached_to(uuids).items() if count == len(uuids)]
+        chosen = self.dialogs.choose_claim(self._parent, self.controller.workspace.claims(), what, attached)
         if chosen is None:
             return False
         claim_id, typed = chosen
