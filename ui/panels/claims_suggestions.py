@@ -124,6 +124,8 @@ class SuggestionsPanel(QWidget):
         self.list.setWordWrap(False)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        # Room for one two-line suggestion however small the dock: a splitter would otherwise leave just the title.
+        self.list.setMinimumHeight(2 * self.fontMetrics().lineSpacing() + 12)
         self.list.currentItemChanged.connect(self._show_current)
         self.accept_button = QPushButton("Accept")
         self.accept_button.setToolTip("Tag the passage as the annotation it matches and attach it to the claim")
