@@ -28,7 +28,14 @@ from .commands import AddAnnotations, AnnotationSpec
 from .db import Database, get_setting
 from .errors import AnnotatorError, InvalidValueError, NotFoundError
 from .export import CANCELLED, export_file
-from .formats.registry import DEFAULT_WRITER, describe_reader_suffixes, reader_suffixes, writer_names, writers
+from .formats.registry import (
+    DEFAULT_WRITER,
+    PROJECT_READERS,
+    describe_reader_suffixes,
+    reader_suffixes,
+    writer_names,
+    writers,
+)
 from .importer import ImportArticles, import_paths, read_articles
 from .queries import get_article, is_storable_text, list_articles, list_tags, whole_number
 from .rules import check_annotator_name, printable, safe_repr
@@ -79,9 +86,12 @@ def build_parser() -> ArgumentParser:
 
     p = commands.add_parser("import", help="import article files or folders into DB (created if missing)",
                             description=f"Import {'/'.join(reader_suffixes())} files, or folders of them, "
-                                        "into DB (created if missing).")
+                                        "into DB (created if missing). A PATH starting http:// or https:// is a web "
+                                        "page: it is fetched and its article imported. A project file "
+                                        f"({'/'.join(PROJECT_READERS)}) brings its articles, tags, annotations and "
+                                        "links.")
     p.add_argument("db", metavar="DB")
-    p.add_argument("paths", metavar="PATH", nargs="+")
+    p.add_argument("paths", metavar="PATH", nargs="+", help="a file, a folder, or a web page's http(s):// address")
     p.set_defaults(run=cmd_import)
 
     p = commands.add_parser("list", help="list articles with their annotation counts per tag")
@@ -282,10 +292,10 @@ def cmd_import(args) -> int:
     if Path(args.db).exists():
         with open_db(args.db) as db:
             report = import_paths(db, args.paths)  # read with the open database's own files protected
-        found, outcome = bool(report.added or report.duplicates), "nothing was changed"
+        found, outcome = bool(report.added or report.duplicates or report.project_imports), "nothing was changed"
     else:  # read first: DB is created only when there is something to put in it
         texts, report = read_articles(args.paths)
-        found, outcome = bool(texts), "no database was created"
+        found, outcome = bool(texts or report.projects), "no database was created"
         if found:
             with open_db(args.db, create=True) as db:
                 ImportArticles(texts, report).do(db)
@@ -297,8 +307,11 @@ def cmd_import(args) -> int:
     if not found:
         where = ", ".join(printable(str(path)) for path in args.paths)
         raise CliError(f"nothing to import: no {describe_reader_suffixes()} files in {where}; {outcome}")
-    print(f"imported {plural(len(report.added), 'article')} ({len(report.duplicates)} already present, "
-          f"{skipped} skipped)")
+    for (shown_project, _data), project in zip(report.projects, report.project_imports, strict=False):
+        print(f"imported {shown_project}: {project.report.describe()}")
+    if not report.projects or report.added or report.duplicates or report.problems:
+        print(f"imported {plural(len(report.added), 'article')} ({len(report.duplicates)} already present, "
+              f"{skipped} skipped)")
     return 0
 
 

@@ -1,9 +1,11 @@
-"""Exporting annotations to a file in any format the registry holds (annotator/formats; CSV today).
+"""Exporting annotations to a file in any format the registry holds (annotator/formats: CSV, XLSX, JSONL, ...).
 
 This module is the database side: it checks the filters, reads the annotations in one streamed query
 (queries.annotation_select, the one annotation × tag × annotator join) ordered by article and span, and
 hands them to the writer in batches, each with the articles its rows belong to (an article is loaded
-once, and only while its rows are being written). The writer sees plain records, never the database.
+once, and only while its rows are being written). The writer sees plain records, never the database; a writer
+that wants more (``wants_context``: tag colours, links, article metadata, the coverage matrix) is given an
+ExportContext read under the same filters (export_context.py).
 
 The file is written to a temporary file beside the target and moved into place only when complete
 (safe_files.atomic_write): an error or a cancel never leaves a half-written file. A kill leaves the temp
@@ -15,16 +17,20 @@ device is refused).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy.orm import Session, aliased
 
+from .compare_queries import coverage_matrix, list_claims
 from .db import Database
 from .errors import NotFoundError
 from .formats.csv_writer import CSV_COLUMNS as CSV_COLUMNS  # imported from here by benchmarks and tests
-from .formats.records import ArticleRecord, ExportBatch
+from .formats.links_csv import LinkEnd, LinkRecord
+from .formats.records import ArticleMeta, ArticleRecord, ExportBatch, ExportContext, TagMeta
 from .formats.registry import writer_by_name, writer_for_path
-from .models import Annotation, Annotator, Article, Tag
+from .models import Annotation, Annotator, Article, Link, Tag
 from .progress import CANCELLED, Progress
 from .queries import Editor, annotation_select
 from .rules import safe_repr
@@ -32,7 +38,6 @@ from .safe_files import atomic_write
 
 BATCH_ROWS = 5000
 ARTICLE_CHUNK = 500  # article ids per IN list
-
 
 
 class _Cancelled(Exception):
@@ -62,9 +67,13 @@ def export_file(
         with (
             atomic_write(out, f"the {writer.label}", db.holds) as handle,
             db.engine.connect() as conn,
-            _Batches(conn, _build_query(conn, tags, article_ids, annotators), progress) as batches,
         ):
-            written = writer.write(handle, batches, spreadsheet_safe=spreadsheet_safe)
+            filters = Filters(_ids_for(conn, Tag, Tag.name, tags, "tag") if tags else None,
+                              _ids_for(conn, Annotator, Annotator.name, annotators, "annotator") if annotators else None,
+                              _ids_for(conn, Article, Article.id, article_ids, "article") if article_ids else None)
+            extra = {"context": build_context(conn, filters)} if writer.wants_context else {}
+            with _Batches(conn, _build_query(filters), progress) as batches:
+                written = writer.write(handle, batches, spreadsheet_safe=spreadsheet_safe, **extra)
             if batches.cancelled:
                 raise _Cancelled
             return written
@@ -87,7 +96,7 @@ def export_csv(
                        spreadsheet_safe=spreadsheet_safe, progress=progress)
 
 
-def _build_query(conn, tags, article_ids, annotators):
+def _build_query(filters: Filters):
     """The annotations as AnnotationRecord rows, by article and span."""
     a = Annotation.__table__.c
     query = annotation_select(
@@ -97,13 +106,66 @@ def _build_query(conn, tags, article_ids, annotators):
         Editor.name, type_coerce(a.edited_at, String),
     ).outerjoin(Editor, Editor.id == a.edited_by_id)
     query = query.order_by(a.article_id, a.start, a.end, a.tag_id, a.annotator_id)  # the unique index: no sort step
-    if tags:
-        query = query.where(a.tag_id.in_(_ids_for(conn, Tag, Tag.name, tags, "tag")))
-    if annotators:
-        query = query.where(a.annotator_id.in_(_ids_for(conn, Annotator, Annotator.name, annotators, "annotator")))
-    if article_ids:
-        query = query.where(a.article_id.in_(_ids_for(conn, Article, Article.id, article_ids, "article")))
-    return query
+    return query.where(*filters.conditions(Annotation))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The export's filters as ids (None: no filter); they combine with AND."""
+
+    tag_ids: list[int] | None = None
+    annotator_ids: list[int] | None = None
+    article_ids: list[int] | None = None
+
+    def conditions(self, annotation) -> list:
+        """WHERE clauses keeping the annotations (``annotation``: the model or an alias of it) that pass."""
+        found = []
+        for column, ids in ((annotation.tag_id, self.tag_ids), (annotation.annotator_id, self.annotator_ids),
+                            (annotation.article_id, self.article_ids)):
+            if ids is not None:
+                found.append(column.in_(ids))
+        return found
+
+
+def build_context(conn, filters: Filters) -> ExportContext:
+    """What a ``wants_context`` writer gets: every tag, the exported annotations' articles, the links whose two
+    ends are both exported, and the coverage matrix of the exported articles (None when there are no claims)."""
+    tags = tuple(TagMeta(*row) for row in conn.execute(
+        select(Tag.name, Tag.color, Tag.uuid).order_by(Tag.position, Tag.id)))
+    exported = select(Annotation.article_id).where(*filters.conditions(Annotation)).distinct().scalar_subquery()
+    articles = {row[0]: ArticleMeta(*row) for row in conn.execute(
+        select(Article.id, Article.uuid, Article.title, Article.outlet, Article.published, Article.url,
+               Article.sha256).where(Article.id.in_(exported)).order_by(Article.id))}
+    links = _links(conn, filters)
+    with Session(bind=conn) as session:
+        matrix = coverage_matrix(session, list(articles)) if list_claims(session) else None
+    return ExportContext(tags, links, articles, matrix)
+
+
+def _links(conn, filters: Filters) -> tuple[LinkRecord, ...]:
+    """The links between two exported annotations, oldest first, each end with its span's text and tag."""
+    source, target = aliased(Annotation, name="source"), aliased(Annotation, name="target")
+    source_tag, target_tag = aliased(Tag, name="source_tag"), aliased(Tag, name="target_tag")
+    rows = conn.execute(
+        select(Link.uuid, Link.type, Link.note, Annotator.name, type_coerce(Link.created_at, String),
+               source.uuid, source.article_id, source.start, source.end, source_tag.name,
+               target.uuid, target.article_id, target.start, target.end, target_tag.name)
+        .join(source, source.id == Link.source_id).join(target, target.id == Link.target_id)
+        .join(source_tag, source_tag.id == source.tag_id).join(target_tag, target_tag.id == target.tag_id)
+        .join(Annotator, Annotator.id == Link.annotator_id)
+        .where(*filters.conditions(source), *filters.conditions(target))
+        .order_by(Link.created_at, Link.id)).all()
+    wanted = sorted({row[6] for row in rows} | {row[11] for row in rows})
+    texts: dict[int, str] = {}
+    for chunk in range(0, len(wanted), ARTICLE_CHUNK):
+        texts.update(conn.execute(select(Article.id, Article.text).where(
+            Article.id.in_(wanted[chunk:chunk + ARTICLE_CHUNK]))).all())
+
+    def end(uuid, article_id, start, stop, tag) -> LinkEnd:
+        return LinkEnd(uuid, article_id, start, stop, texts[article_id][start:stop], tag)
+
+    return tuple(LinkRecord(row[0], row[1], end(*row[5:10]), end(*row[10:15]), row[2], row[3], row[4])
+                 for row in rows)
 
 
 def _ids_for(conn, model, column, wanted: list, what: str) -> list[int]:

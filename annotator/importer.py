@@ -32,7 +32,7 @@ from .commands import Changes, Command
 from .db import Database
 from .errors import ImportFileError, InvalidValueError
 from .formats.records import ArticleText, Source  # ArticleText is imported from here too
-from .formats.registry import describe_reader_suffixes, reader_for_path
+from .formats.registry import describe_reader_suffixes, project_reader_for_path, reader_for_path
 from .import_files import (  # ImportProblem, FoundFile and collect_files are imported from here too
     FoundFile,
     ImportProblem,
@@ -44,8 +44,10 @@ from .import_files import (  # ImportProblem, FoundFile and collect_files are im
 )
 from .models import Article, new_uuid, utc_now
 from .progress import Progress
+from .project_import import ImportProject, ProjectData
 from .rules import (
     ARTICLE_TEXT_MAX,
+    URL_MAX,
     check_outlet,
     check_published,
     check_source_path,
@@ -53,6 +55,7 @@ from .rules import (
     check_url,
     safe_repr,
 )
+from .url_fetch import is_url, read_url
 
 MANIFEST_NAME = "articles.json"
 MAX_FILE_BYTES = ARTICLE_TEXT_MAX  # the rules bound a text by the same number: a file of n bytes decodes to <= n characters
@@ -64,6 +67,10 @@ class ImportReport:
     duplicates: list[str] = field(default_factory=list)  # paths whose text was already there
     problems: list[ImportProblem] = field(default_factory=list)
     cancelled: bool = False
+    # Project files (registry.PROJECT_READERS: .qdpx): read whole, stored by ImportArticles with ImportProject;
+    # ``project_imports`` are those commands once done, each with its ``report`` of what came in.
+    projects: list[tuple[str, ProjectData]] = field(default_factory=list)  # (path shown, what it holds)
+    project_imports: list[ImportProject] = field(default_factory=list)
 
 
 def read_article(found: FoundFile, entry: dict | None = None, protected: Protected = None) -> ArticleText:
@@ -141,8 +148,14 @@ def read_articles(paths: Iterable[PathLike], progress: Progress | None = None,
     ``protected`` claims files of the open database that ``is_open_in_this_process`` does not list (pass
     ``Database.holds``, which knows its ``-shm``): they are refused unopened, like the database itself.
     """
-    files, problems = collect_files(paths)
+    paths = list(paths)
+    urls = [path for path in paths if is_url(path)]  # web addresses (annotator/url_fetch.py), fetched after the files
+    projects = [p for p in paths if not is_url(p) and project_reader_for_path(os.fsdecode(p)) is not None
+                and os.path.isfile(p)]
+    files, problems = collect_files([path for path in paths if not is_url(path) and path not in projects])
     report = ImportReport(problems=problems)
+    for path in projects:
+        _read_project(Path(os.fsdecode(path)), report, protected)
     entries, held = _manifest_entries(files, report, protected)
     texts: list[ArticleText] = []
     for done, found in enumerate(files):
@@ -156,9 +169,30 @@ def read_articles(paths: Iterable[PathLike], progress: Progress | None = None,
             texts.append(read_article(found, entries.get(found.path), protected))
         except ImportFileError as exc:
             report.problems.append(ImportProblem(found.shown, str(exc)))
+    for url in urls:
+        if progress is not None and not progress(len(files), len(files) + len(urls), url[:80]):
+            report.cancelled = True
+            return [], report
+        try:
+            texts.append(read_url(url))
+        except ImportFileError as exc:
+            report.problems.append(ImportProblem(shown_path(url[:URL_MAX]), str(exc)))
     if progress is not None:
         progress(len(files), len(files), "")
     return texts, report
+
+
+def _read_project(path: Path, report: ImportReport, protected: Protected) -> None:
+    """Read one project file (a .qdpx) into ``report.projects``, or say in ``report.problems`` why not."""
+    reader = project_reader_for_path(path)
+    shown = shown_path(path)
+    try:
+        data = reader.read(Source(shown, lambda: read_checked_file(path, None, True, MAX_FILE_BYTES, "a project",
+                                                                   protected)))
+    except ImportFileError as exc:
+        report.problems.append(ImportProblem(shown, str(exc)))
+        return
+    report.projects.append((shown, data))
 
 
 def _manifest_entries(files: list[FoundFile], report: ImportReport,
@@ -241,6 +275,8 @@ class ImportArticles(Command):
         self.report = report or ImportReport()
         self._rows: list[dict] | None = None
         self.label = "Import article" if len(articles) == 1 else f"Import {len(articles)} articles"
+        if self.report.projects:
+            self.label = "Import project" if len(self.report.projects) == 1 else "Import projects"
 
     def apply(self, session) -> Changes:
         """Insert the new texts; when every one was already in the library (reported as duplicates) the Changes
@@ -253,14 +289,22 @@ class ImportArticles(Command):
             select(Article.id, Article.title).where(Article.uuid.in_([r["uuid"] for r in self._rows])).order_by(Article.id)
         ).all()
         self.report.added = [(row.id, row.title) for row in ids]
-        return Changes(articles_added=frozenset(row.id for row in ids))
+        changes = Changes(articles_added=frozenset(row.id for row in ids))
+        if self.report.projects and not self.report.project_imports:
+            self.report.project_imports = [ImportProject(data) for _shown, data in self.report.projects]
+        for command in self.report.project_imports:  # the same commands on a redo: the same UUIDs and times
+            changes |= command.apply(session)
+        return changes
 
     def revert(self, session) -> Changes:
+        changes = Changes()
+        for command in reversed(self.report.project_imports):
+            changes |= command.revert(session)
         uuids = [r["uuid"] for r in self._rows or []]
         ids = frozenset(session.scalars(select(Article.id).where(Article.uuid.in_(uuids))))
         session.execute(delete(Article).where(Article.uuid.in_(uuids)))
         # Annotations made on them since go with them (ON DELETE CASCADE): which ones, the views work out.
-        return Changes(articles_removed=ids, annotated_articles=ids, annotations_exact=False)
+        return changes | Changes(articles_removed=ids, annotated_articles=ids, annotations_exact=False)
 
     def _new_rows(self, session) -> list[dict]:
         for article in self.articles:

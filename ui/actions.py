@@ -30,6 +30,8 @@ ACTION_SPECS: dict[str, ActionSpec] = {
     "import": ActionSpec("&Import Articles…", "import", (Key.Open,), f"Import {describe_reader_suffixes()} files"),
     "import_folder": ActionSpec("Import &Folder…", "open_folder", ("Ctrl+Shift+I",),
                                 f"Import every {describe_reader_suffixes()} file in a folder"),
+    "import_url": ActionSpec("Import from &URL…", "import_url", ("Ctrl+Shift+U",),
+                             "Import the article of a web page by its address"),
     "load_teammate": ActionSpec("&Load Teammate Database…", "merge", ("Ctrl+Shift+O",), "See and merge a teammate's annotations"),
     "share": ActionSpec("&Share My Database…", "share", (), "Write a clean copy of your database to send"),
     "export": ActionSpec("&Export CSV…", "export", ("Ctrl+E",), "Export annotations to a CSV file"),

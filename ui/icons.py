@@ -41,6 +41,7 @@ ICONS: dict[str, str] = {
     "help": "mdi6.help-circle-outline",
     "shortcuts": "mdi6.keyboard-outline",
     "open_folder": "mdi6.folder-open-outline",
+    "import_url": "mdi6.web",
     "edit_details": "mdi6.pencil-outline",
     "charts": "mdi6.chart-bar-stacked",
     "link": "mdi6.vector-polyline",

@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
         opened = self.library.show_imported  # what an import added opens side by side
         add("import", lambda: opened(dialogs.import_articles(self, self.controller, dialogs.choose_import_paths(self))))
         add("import_folder", lambda: opened(dialogs.import_articles(self, self.controller, dialogs.choose_import_folder(self))))
+        add("import_url", lambda: opened(dialogs.import_from_url(self, self.controller)))
         add("load_teammate", self._load_teammate)
         add("share", lambda: dialogs.share_my_database(self, self.controller))
         add("export", lambda: dialogs.export_annotations(self, self.controller))
@@ -192,8 +193,8 @@ class MainWindow(QMainWindow):
         bar.clear()
         a = self.actions
         self._fill(bar.addMenu("&File"),
-                   ("import", "import_folder", None, "load_teammate", "share", None, "export", "export_links", None,
-                    "quit"))
+                   ("import", "import_folder", "import_url", None, "load_teammate", "share", None, "export",
+                    "export_links", None, "quit"))
         edit = bar.addMenu("&Edit")
         self._fill(edit, ("undo", "redo", None, "delete", "edit_note", "adjust_span", "copy_to_passages", "link_to", None,
                           "find", "find_next", "find_previous"))

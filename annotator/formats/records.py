@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..text import sha256_text
+
+if TYPE_CHECKING:
+    from .links_csv import LinkRecord
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,45 @@ class ExportBatch(NamedTuple):
 
     annotations: Sequence[AnnotationRecord]
     articles: Mapping[int, ArticleRecord]
+
+
+class TagMeta(NamedTuple):
+    """A tag as a writer shows it (a ``queries.TagInfo`` has these fields too)."""
+
+    name: str
+    color: str  # "#rrggbb"
+    uuid: str = ""
+
+
+class ArticleMeta(NamedTuple):
+    """What a writer may say about an article beyond its text (url and date when the import knew them)."""
+
+    id: int
+    uuid: str
+    title: str
+    outlet: str
+    published: str | None  # ISO date "YYYY-MM-DD"
+    url: str | None
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """What a writer registered with ``wants_context=True`` gets beside the batches, chosen by the same filters.
+
+    ``tags`` are every tag in the app's order; ``links`` those whose two ends are both among the exported
+    annotations; ``articles`` every article an exported annotation is in (keyed by id); ``matrix`` the coverage
+    matrix (claims × the exported articles; shaped like ``compare_records.CoverageMatrix``), or None when there
+    are no claims.
+    """
+
+    tags: tuple[TagMeta, ...] = ()
+    links: tuple[LinkRecord, ...] = ()
+    articles: Mapping[int, ArticleMeta] = field(default_factory=dict)
+    matrix: Any = None
+
+    def tag_colors(self) -> dict[str, str]:
+        return {tag.name: tag.color for tag in self.tags}
 
 
 def iso_utc(stored: str | datetime | None) -> str:

@@ -96,7 +96,7 @@ def test_importing_an_empty_folder_creates_or_changes_nothing(tmp_path, capsys, 
     before = path.read_bytes() if existing else None
     code, out, err = run(capsys, "import", path, empty)
     outcome = "nothing was changed" if existing else "no database was created"
-    assert_error(code, err, f"nothing to import: no .txt or .md files in {empty}; {outcome}")
+    assert_error(code, err, f"nothing to import: no .txt, .md, .html, .htm, .docx or .pdf files in {empty}; {outcome}")
     assert out == ""
     if existing:
         assert path.read_bytes() == before
@@ -352,17 +352,18 @@ def test_export_format_is_csv_by_suffix_by_default_or_as_named(tagged, tmp_path,
         code, out, err = run(capsys, "export", tagged, tmp_path / name, *argv)
         assert code == 0 and err == ""
         assert len(read_csv(tmp_path / name)) == 4
-    code, out, err = run(capsys, "export", tagged, tmp_path / "out.xlsx", "--format", "xlsx")
-    assert_error(code, err, "argument --format: invalid choice: 'xlsx'")
-    assert not (tmp_path / "out.xlsx").exists()
+    code, out, err = run(capsys, "export", tagged, tmp_path / "out.xml", "--format", "xml")
+    assert_error(code, err, "argument --format: invalid choice: 'xml'")
+    assert not (tmp_path / "out.xml").exists()
 
 
 def test_import_and_export_help_list_the_registered_formats(capsys):
     code, out, _ = run(capsys, "import", "--help")
-    assert code == 0 and "Import .txt/.md files, or folders of them" in out
+    assert code == 0 and "Import .txt/.md/.html/.htm/.docx/.pdf files, or folders of them" in out
     code, out, _ = run(capsys, "export", "--help")
-    assert code == 0 and "DB OUT" in " ".join(out.split()) and "(.csv: csv; any other: csv)" in " ".join(out.split())
-    assert "--format FORMAT" in out
+    shown = " ".join(out.split())
+    assert code == 0 and "DB OUT" in shown and "(.csv: csv, .xlsx: xlsx, .jsonl: jsonl" in shown
+    assert "; any other: csv)" in shown and "--format FORMAT" in out
 
 
 @pytest.mark.parametrize(

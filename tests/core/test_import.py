@@ -55,7 +55,7 @@ def test_folder_is_imported_recursively_and_other_files_ignored(db, tmp_path):
     write(folder / "a.txt", "Alpha")
     write(folder / "sub" / "b.TXT", "Beta")
     write(folder / "sub" / "deeper" / "c.md", "Gamma")
-    write(folder / "notes.docx", "not an article")
+    write(folder / "notes.odt", "not an article")
     write(folder / "sub" / "image.png", "\x89PNG")
     (folder / "sub" / "folder.txt").mkdir()  # a folder that merely looks like an article
     report = import_paths(db, [folder])
@@ -65,7 +65,7 @@ def test_folder_is_imported_recursively_and_other_files_ignored(db, tmp_path):
 
 def test_explicit_non_article_file_gets_a_problem_line(db, tmp_path):
     good = write(tmp_path / "good.txt", "Good text")
-    other = write(tmp_path / "report.pdf", "%PDF-1.4")
+    other = write(tmp_path / "report.odt", "PK")
     missing = tmp_path / "missing.txt"
     report = import_paths(db, [good, other, missing])
     assert [a["text"] for a in stored(db)] == ["Good text"]

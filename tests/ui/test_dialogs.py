@@ -144,8 +144,8 @@ def test_progress_cancel_returns_marker_and_tells_the_core_to_stop(qapp):
 def test_import_mix_of_good_and_bad_files_reports_problems_and_is_undoable(empty_controller, boxes, tmp_path):
     controller = empty_controller
     good = sorted(DATA_DIR.glob("*.txt"))
-    pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(b"%PDF-1.4 binary")
+    pdf = tmp_path / "report.odt"
+    pdf.write_bytes(b"PK binary")
     copy = tmp_path / "same-as-bloomberg.txt"
     copy.write_bytes(good[1].read_bytes())
     missing = tmp_path / "gone.txt"
@@ -160,7 +160,7 @@ def test_import_mix_of_good_and_bad_files_reports_problems_and_is_undoable(empty
     assert "Syrian Crematorium at Prison Hides Mass Murder, U.S. Says" in titles
     box = boxes.last
     assert box["text"] == "2 imported · 2 already in the library · 2 skipped"
-    assert "report.pdf — not a .txt or .md file" in box["info"]
+    assert "report.odt — not a .txt, .md, .html, .htm, .docx or .pdf file" in box["info"]
     assert "gone.txt — no such file or folder" in box["info"]
     assert "same-as-bloomberg.txt" in box["info"]
     assert box["icon"] == QMessageBox.Icon.Warning
@@ -194,7 +194,9 @@ def test_choose_import_paths_uses_file_and_folder_dialogs(monkeypatch, qapp):
     monkeypatch.setattr(file_dialogs, "getOpenFileNames", staticmethod(files))
     monkeypatch.setattr(file_dialogs, "getExistingDirectory", staticmethod(lambda *a, **k: "/a/folder"))
     assert import_dialog.choose_import_paths(None) == ["/a/x.txt", "/a/y.md"]
-    assert seen["filters"] == "Articles (*.txt *.md);;All files (*)"  # every suffix the core's readers take
+    # every suffix the core's readers take, article files and projects (REFI-QDA, W3C annotations)
+    assert seen["filters"] == ("Articles and projects (*.txt *.md *.html *.htm *.docx *.pdf *.qdpx *.jsonld)"
+                               ";;All files (*)")
     assert import_dialog.choose_import_paths(None, folder=True) == ["/a/folder"]
     monkeypatch.setattr(file_dialogs, "getOpenFileNames", staticmethod(lambda *a, **k: ([], "")))
     assert import_dialog.choose_import_paths(None) == []
@@ -321,18 +323,21 @@ def test_export_browse_lists_the_formats_and_adds_the_chosen_ones_suffix(tagged,
         seen["answer"] = answer
         dialog._browse()
         assert dialog.output_path() == shown
-    assert seen["filters"] == "CSV files (*.csv);;All files (*)"  # every writer the core's registry holds
+    assert seen["filters"].startswith("CSV files (*.csv);;Excel workbook files (*.xlsx);;JSON Lines files (*.jsonl)")
+    assert seen["filters"].endswith(";;All files (*)")  # every writer the core's registry holds, then all files
 
 
 def test_the_import_summary_names_the_readers_suffixes(qapp):
     from annotator.importer import ImportProblem, ImportReport
 
     box = import_dialog.build_import_summary(None, ImportReport(), ["/x/folder"])
-    assert box.informativeText() == "No .txt or .md files were found in folder."
-    box = import_dialog.build_import_summary(None, ImportReport(problems=[ImportProblem("/x/a.pdf", "not a .txt or .md file")]))
-    assert box.text() == "a.pdf was not imported: not a .txt or .md file."
+    assert box.informativeText() == "No .txt, .md, .html, .htm, .docx or .pdf files were found in folder."
+    refused = ImportProblem("/x/a.odt", "not a .txt, .md, .html, .htm, .docx or .pdf file")
+    box = import_dialog.build_import_summary(None, ImportReport(problems=[refused]))
+    assert box.text() == "a.odt was not imported: not a .txt, .md, .html, .htm, .docx or .pdf file."
     assert box.informativeText() == (
-        "Only plain-text (.txt) and Markdown (.md) files can be imported; save other documents as text first.")
+        "Only plain-text (.txt), Markdown (.md), web page (.html, .htm), Word (.docx) and PDF (.pdf) files can be "
+        "imported; save other documents as text first.")
 
 
 def test_an_empty_file_is_one_sentence_without_the_file_types_hint(empty_controller, boxes, tmp_path):
@@ -351,7 +356,7 @@ def test_the_file_types_hint_comes_only_with_a_file_of_another_kind(qapp):
     unreadable = [ImportProblem("/x/a.txt", "the file is empty"), ImportProblem("/x/articles.json", "cannot be used")]
     box = import_dialog.build_import_summary(None, ImportReport(added=[(1, "A")], problems=unreadable))
     assert "Only plain-text" not in box.informativeText()
-    box = import_dialog.build_import_summary(None, ImportReport(problems=[*unreadable, ImportProblem("/x/b.docx", "x")]))
+    box = import_dialog.build_import_summary(None, ImportReport(problems=[*unreadable, ImportProblem("/x/b.odt", "x")]))
     assert box.informativeText().endswith("save other documents as text first.")
 
 
@@ -793,3 +798,38 @@ def test_a_refused_detail_is_named_inline_and_the_dialog_stays(controller, qtbot
     dialog.accept()
     assert dialog.problem.text() == "The title is blank."
     shoot(dialog, "article_details_problem")
+
+
+def test_export_format_chooser_lists_every_writer_and_the_suffix_follows_it(tagged, boxes, monkeypatch, tmp_path):
+    from annotator.formats.registry import writers
+
+    dialog = export_dialog.ExportDialog(tagged, default_path=tmp_path / "annotations.csv")
+    combo = dialog.format_combo
+    assert [combo.itemData(at) for at in range(combo.count())] == [writer.name for writer in writers()]
+    assert combo.itemText(1) == "Excel workbook (.xlsx)" and combo.itemText(2) == "JSON Lines (.jsonl)"
+    assert dialog.format_name() == "csv" and dialog.safe_check.isEnabled()
+    combo.setCurrentIndex(combo.findData("xlsx"))
+    assert dialog.output_path() == tmp_path / "annotations.xlsx"
+    assert not dialog.safe_check.isEnabled()  # Excel cells keep text as text: nothing to make safe
+    dialog.path_edit.setText(str(tmp_path / "for pandas.jsonl"))  # a typed suffix chooses its format
+    assert combo.currentData() == "jsonl"
+    dialog.path_edit.setText(str(tmp_path / "for pandas.txt"))  # an unknown suffix keeps the choice
+    assert combo.currentData() == "jsonl"
+    combo.setCurrentIndex(combo.findData("csv"))
+    assert dialog.output_path() == tmp_path / "for pandas.txt.csv"
+
+    out = tmp_path / "bob.xlsx"
+    monkeypatch.setattr(export_dialog.QDesktopServices, "openUrl", lambda url: None)
+
+    def fill(self):
+        self.path_edit.setText(str(out))
+        self.annotator_combo.setCurrentIndex(self.annotator_combo.findText("bob"))
+        self.accept()
+        return self.result()
+
+    monkeypatch.setattr(export_dialog.ExportDialog, "exec", fill)
+    assert export_dialog.export_annotations(None, tagged) == 2
+    with open(out, "rb") as handle:
+        assert handle.read(2) == b"PK"  # a workbook (a zip), not a CSV under an .xlsx name
+    assert boxes.last["text"] == "Exported 2 annotations to bob.xlsx"
+    assert "Show in folder" in boxes.last["buttons"]

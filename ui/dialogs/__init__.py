@@ -18,6 +18,7 @@ _MODULE_OF = {
     "NoteDialog": "note_dialog", "ask_note": "note_dialog",
     "CANCELLED": "progress", "run_with_progress": "progress",
     "show_shortcuts": "shortcuts",
+    "UrlDialog": "url_dialog", "import_from_url": "url_dialog",
     "TagManagerDialog": "tag_manager",
     "WriteFailureDialog": "write_failure", "save_copy_elsewhere": "write_failure", "show_write_failure": "write_failure",
 }

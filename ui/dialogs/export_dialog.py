@@ -1,5 +1,6 @@
-"""Exporting annotations to a file (a format the core's registry holds: CSV today), with filters and
-spreadsheet-safe output. The file name's suffix picks the format."""
+"""Exporting annotations to a file in any format the core's registry holds (CSV, Excel, JSON Lines, ...), with
+filters and spreadsheet-safe output. The Format chooser lists every registered writer; choosing one gives the file
+name that format's suffix, and typing or browsing to a name with a known suffix chooses its format."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.errors import AnnotatorError
-from annotator.formats.registry import DEFAULT_WRITER, WRITERS, writers
+from annotator.formats.registry import DEFAULT_WRITER, WRITERS, Writer, writers
 
 from .. import file_dialogs, folders
 from .errors import show_error, widen
@@ -90,9 +91,17 @@ class ExportDialog(QDialog):
             self.article_combo.setItemData(self.article_combo.count() - 1, article.title, Qt.ItemDataRole.ToolTipRole)
         form.addRow("A&rticle:", self.article_combo)
 
+        self.format_combo = QComboBox()
+        for writer in writers():
+            self.format_combo.addItem(f"{writer.label} ({writer.suffix})", writer.name)
+        self.format_combo.setCurrentIndex(self.format_combo.findData(DEFAULT_WRITER))
+        form.addRow("&Format:", self.format_combo)
+
         path_row = QHBoxLayout()
         self.path_edit = QLineEdit(str(default_path or default_export_path()))
         self.path_edit.textChanged.connect(self._update_ok)
+        self.path_edit.textChanged.connect(self._follow_suffix)
+        self.format_combo.currentIndexChanged.connect(self._format_chosen)
         browse = QPushButton("&Browse…")
         browse.setAutoDefault(False)  # Enter in the path field exports: only Export is ever the default button
         browse.clicked.connect(self._browse)
@@ -122,7 +131,46 @@ class ExportDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.export_button.setDefault(True)  # only once it is inside the dialog does the dialog take it as default
+        self._follow_suffix(self.path_edit.text())
         self._update_ok()
+
+    def writer(self) -> Writer:
+        """The chosen format's writer."""
+        return WRITERS[self.format_combo.currentData()]
+
+    def format_name(self) -> str:
+        """The chosen format, as export_file's ``format`` takes it: "csv", "xlsx", ..."""
+        return self.writer().name
+
+    def _format_chosen(self) -> None:
+        """The file name takes the chosen format's suffix (in place of a format's suffix, else added)."""
+        text = self.path_edit.text().strip()
+        if not text:
+            return
+        path = Path(text)
+        suffix = self.writer().suffix
+        if path.suffix.lower() != suffix:
+            known = any(path.suffix.lower() == writer.suffix for writer in writers())
+            renamed = str(path.with_suffix(suffix)) if known or not path.suffix else text + suffix
+            self.path_edit.setText(renamed)
+        self._update_safe()
+
+    def _follow_suffix(self, text: str) -> None:
+        """A file name ending in a format's suffix chooses that format."""
+        suffix = Path(text.strip()).suffix.lower()
+        for at, writer in enumerate(writers()):
+            if writer.suffix == suffix and at != self.format_combo.currentIndex():
+                self.format_combo.blockSignals(True)
+                self.format_combo.setCurrentIndex(at)
+                self.format_combo.blockSignals(False)
+        self._update_safe()
+
+    def _update_safe(self) -> None:
+        """Spreadsheet-safe output is a CSV matter: the other formats keep text typed as text."""
+        is_csv = self.format_name() == "csv"
+        self.safe_check.setEnabled(is_csv)
+        self.safe_check.setToolTip("" if is_csv else f"{self.writer().label} files keep text as text: "
+                                   "nothing in them can run as a formula, so no apostrophe is added")
 
     def _update_ok(self) -> None:
         any_tag = any(check.isChecked() for check in self.tag_checks.values())
@@ -132,8 +180,8 @@ class ExportDialog(QDialog):
     def _browse(self) -> None:
         path, chosen = file_dialogs.getSaveFileName(self, "Export annotations to", self.path_edit.text(), FILE_FILTER)
         if path:
-            if not Path(path).suffix:  # the chosen format's suffix ("All files": the default format's)
-                writer = writers()[FORMAT_FILTERS.index(chosen)] if chosen in FORMAT_FILTERS else WRITERS[DEFAULT_WRITER]
+            if not Path(path).suffix:  # the chosen filter's suffix ("All files": the chosen format's)
+                writer = writers()[FORMAT_FILTERS.index(chosen)] if chosen in FORMAT_FILTERS else self.writer()
                 path += writer.suffix
             self.path_edit.setText(path)
             self._confirmed_path = path  # the file dialog already asked about replacing it
@@ -184,9 +232,11 @@ def export_annotations(parent: QWidget | None, controller) -> int | None:
         return None
     out = dialog.output_path()
     options = dialog.options()
+    chosen = dialog.format_name()
     try:
         rows = run_with_progress(parent, "Exporting", f"Writing {out.name}…",
-                                 lambda progress: export_file(controller.db, out, progress=progress, **options))
+                                 lambda progress: export_file(controller.db, out, format=chosen, progress=progress,
+                                                              **options))
     except AnnotatorError as exc:
         show_error(parent, "Export failed", str(exc))
         return None
@@ -208,7 +258,8 @@ def build_export_done(parent: QWidget | None, out: Path, rows: int) -> QMessageB
     box.setText(f"Exported {rows} {noun} to {out.name}")
     extra = f"in {out.parent}"
     if rows == 0:
-        extra += "\n\nNo annotations matched the chosen filters; the file holds only the column names."
+        holds = "only the column names" if out.suffix.lower() in (".csv", ".xlsx") else "no annotations"
+        extra += f"\n\nNo annotations matched the chosen filters; the file holds {holds}."
     box.setInformativeText(extra)
     box.show_button = box.addButton("Show in folder", QMessageBox.ButtonRole.ActionRole)
     ok = box.addButton(QMessageBox.StandardButton.Ok)

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from annotator.formats.registry import describe_reader_suffixes, describe_readers, reader_suffixes
+from annotator.formats.registry import describe_reader_suffixes, describe_readers, project_suffixes, reader_suffixes
 from annotator.importer import MANIFEST_NAME, ImportArticles, ImportProblem, ImportReport, read_articles
 
 from .. import file_dialogs, folders
@@ -15,7 +15,8 @@ from .errors import widen
 from .progress import CANCELLED, run_with_progress
 
 # Every suffix the core's readers take: "Articles (*.txt *.md);;All files (*)".
-ARTICLE_FILTER = f"Articles ({' '.join('*' + suffix for suffix in reader_suffixes())});;All files (*)"
+ARTICLE_FILTER = (f"Articles and projects ({' '.join('*' + suffix for suffix in (*reader_suffixes(), *project_suffixes()))})"
+                  ";;All files (*)")
 MAX_LISTED = 12
 
 
@@ -53,7 +54,7 @@ def import_articles(parent: QWidget | None, controller, paths: list[str] | None 
     texts, report = result
     if report.cancelled:
         return None
-    if texts:
+    if texts or report.projects:
         command = ImportArticles(texts, report)  # texts already in the library become report.duplicates
         if not controller.run(command) and not command.changed_nothing:
             return None  # the controller has already told the analyst why
