@@ -52,6 +52,7 @@ from .rules import (
     check_tag_name,
     check_title,
     check_url,
+    safe_repr,
     tag_name_key,
 )
 from .spans import validate_span
@@ -231,6 +232,10 @@ class ImportProject(Command):
                     raise NotFoundError(f"its article ({ref.url or 'sha256 ' + str(ref.sha256)}) is not in the "
                                         "library; import the article first")
                 validate_span(texts[article_id], item.start, item.end)
+                if item.quote is not None and texts[article_id][item.start:item.end] != item.quote:
+                    raise InvalidValueError(  # a tool counting another way (UTF-16, CRLF) would land on other words
+                        f"its quote {safe_repr(item.quote)} is not the text at {item.start}–{item.end} "
+                        f"({safe_repr(texts[article_id][item.start:item.end])})")
                 tag_id = tag_ids.get(tag_name_key(check_tag_name(item.tag)))
                 if tag_id is None:
                     raise InvalidValueError(f"its tag {item.tag!r} is neither in the project nor in the database")

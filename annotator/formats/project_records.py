@@ -31,6 +31,7 @@ class ProjectAnnotation:
     created_at: datetime | None = None  # timezone-aware; None: when imported
     updated_at: datetime | None = None  # None: created_at
     uuid: str | None = None
+    quote: str | None = None  # the words the file says the span holds (W3C's TextQuoteSelector), checked on import
 
 
 @dataclass(frozen=True)

@@ -261,7 +261,7 @@ def _add(annotations: list[ProjectAnnotation], by_id: dict[str, int], item: _Par
         by_id.setdefault(item.id, len(annotations))
     for number, tag in enumerate(item.tags):
         annotations.append(ProjectAnnotation(article, start, end, tag, item.note, item.annotator, item.created,
-                                             item.modified, _uuid(item.id) if number == 0 else None))
+                                             item.modified, _uuid(item.id) if number == 0 else None, item.exact))
 
 
 def _project(articles, article_refs, tags, annotations, links) -> ProjectData:

@@ -34,6 +34,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from annotator.cli import main
 from annotator.commands import AddAnnotations, AddLink, AnnotationSpec
 from annotator.db import Database
 from annotator.errors import ImportFileError
@@ -43,6 +44,8 @@ from annotator.formats.records import AnnotationRecord, ArticleRecord, ExportBat
 from annotator.importer import ArticleText, ImportArticles
 from annotator.models import Annotation, Annotator, Article, Link, Tag
 from annotator.project_import import ImportProject
+from annotator.workspace import Workspace
+from tests.conftest import DATA_DIR as DATA
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 MOTIVATIONS = {"assessing", "bookmarking", "classifying", "commenting", "describing", "editing", "highlighting",
@@ -280,3 +283,27 @@ def test_an_empty_export_is_an_empty_collection(db, tmp_path):
     collection = json.loads(path.read_text(encoding="utf-8"))
     assert collection["first"]["items"] == [] and collection["total"] == 0
     assert [tag["name"] for tag in collection["spanner:tags"]] == ["allegation", "denial", "evidence", "context"]
+
+
+def test_an_import_whose_quote_is_not_the_text_at_its_position_is_refused(tmp_path):
+    """From the command line the reader has no texts: the import checks each position against its quote, so a
+    file counting positions another way (UTF-16, CRLF) is refused rather than tagging other words."""
+    db = tmp_path / "team.db"
+    assert main(["import", str(db), str(DATA)]) == 0
+    with Workspace.open(db) as ws:
+        text = ws.article(1).text
+        start = text.index("crematorium")
+        ws.run(AddAnnotations([AnnotationSpec(1, start, start + 11, "allegation")], "alice"))
+        out = tmp_path / "out.jsonld"
+        export_file(ws.db, out)
+    shifted = out.read_text(encoding="utf-8").replace(f'"start":{start},', f'"start":{start + 2},').replace(
+        f'"end":{start + 11}', f'"end":{start + 13}')
+    assert shifted != out.read_text(encoding="utf-8")
+    bad = tmp_path / "shifted.jsonld"
+    bad.write_text(shifted, encoding="utf-8")
+    fresh = tmp_path / "fresh.db"
+    assert main(["import", str(fresh), str(DATA)]) == 0
+    assert main(["import", str(fresh), str(bad)]) == 1
+    with Workspace.open(fresh) as ws:
+        assert ws.annotations() == []
+    assert main(["import", str(fresh), str(out)]) == 0
