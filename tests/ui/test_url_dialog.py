@@ -8,9 +8,11 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QDialog, QMessageBox
 
+from annotator.importer import ImportProblem, ImportReport
 from tests.core.test_import_formats import site  # noqa: F401 - the local web site fixture
 from ui.controller import AppController
 from ui.dialogs import url_dialog
+from ui.dialogs.import_dialog import build_import_summary
 
 
 @pytest.fixture
@@ -84,3 +86,9 @@ def test_cancelling_imports_nothing(controller, boxes, monkeypatch):
     answer(monkeypatch, None)
     assert url_dialog.import_from_url(None, controller) is None
     assert controller.workspace.articles() == [] and not boxes
+
+
+def test_the_import_summary_names_a_failed_page_by_its_whole_address(qapp):
+    report = ImportReport(problems=[ImportProblem("https://news.example/2017/05/16/story", "the page needs JavaScript")])
+    box = build_import_summary(None, report, ["https://news.example/2017/05/16/story"])
+    assert "https://news.example/2017/05/16/story" in box.text() + box.informativeText() + box.detailedText()

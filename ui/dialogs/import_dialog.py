@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from annotator.formats.registry import describe_reader_suffixes, describe_readers, project_suffixes, reader_suffixes
 from annotator.importer import MANIFEST_NAME, ImportArticles, ImportProblem, ImportReport, read_articles
+from annotator.url_fetch import is_url
 
 from .. import file_dialogs, folders
 from .errors import widen
@@ -88,7 +89,7 @@ def build_import_summary(parent: QWidget | None, report: ImportReport, paths: li
     lines: list[str] = []
     if report.problems:
         lines.append("Skipped:")
-        lines += [f"  {Path(p.path).name} — {p.reason}" for p in report.problems]
+        lines += [f"  {_name(p.path)} — {p.reason}" for p in report.problems]
     if report.duplicates:
         lines.append("Already in the library (not imported again):")
         lines += [f"  {Path(d).name}" for d in report.duplicates]
@@ -111,10 +112,15 @@ def _other_kind(path: Path, suffixes: set[str]) -> bool:
     return bool(path.suffix) and path.suffix.lower() not in suffixes and path.name != MANIFEST_NAME
 
 
+def _name(path: str) -> str:
+    """A file by its name; a web page by its whole address (its last segment alone says little)."""
+    return path if is_url(path) else Path(path).name
+
+
 def _one_problem(problem: ImportProblem) -> str:
     """'empty.txt was not imported: the file is empty.'"""
     reason = problem.reason.rstrip()
-    return f"{Path(problem.path).name} was not imported: {reason}{'' if reason.endswith(('.', '!', '?')) else '.'}"
+    return f"{_name(problem.path)} was not imported: {reason}{'' if reason.endswith(('.', '!', '?')) else '.'}"
 
 
 def _add_hint(box: QMessageBox, report: ImportReport) -> None:
