@@ -63,6 +63,18 @@ class CliError(AnnotatorError):
     """Bad input found by the CLI itself."""
 
 
+class _CommandListFormatter(argparse.HelpFormatter):
+    """argparse measures a subcommand's name without its own indent, so the longest (``agreement``) would wrap its
+    summary onto the next line: count the indent, and every command keeps its summary on its line."""
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        if action.help is not argparse.SUPPRESS:
+            for sub in getattr(action, "_get_subactions", list)():
+                width = len(self._format_action_invocation(sub)) + self._current_indent + self._indent_increment
+                self._action_max_length = max(self._action_max_length, width)
+
+
 class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str):  # type: ignore[override]
         raise UsageError(f"{message} (see `{self.prog} --help`)")
@@ -80,6 +92,7 @@ def offset(text: str) -> int:
 
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(prog=PROG, description="Tag allegations, denials, evidence and context in news articles.",
+                            formatter_class=_CommandListFormatter,
                             epilog=f"`{PROG} COMMAND --help` gives a command's arguments and options. "
                                    + REFERENCE.format(section=""))
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, title="commands")
@@ -115,7 +128,8 @@ def build_parser() -> ArgumentParser:
                    help="columns article_id,start,end,tag[,note,annotator]; header row required")
     p.set_defaults(run=cmd_tag)
 
-    labels = " or ".join(writer.label for writer in writers())
+    names = [writer.label for writer in writers()]
+    labels = f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else "".join(names)
     p = commands.add_parser("export", help=f"export annotations to {labels}")
     p.add_argument("db", metavar="DB")
     p.add_argument("out", metavar="OUT", help="the file to write; its suffix picks the format ("
