@@ -286,7 +286,7 @@ def test_the_cli_offers_the_registered_writers(jsonl, sample_db, tag_span, tmp_p
     out = capsys.readouterr().out
     assert "--format FORMAT" in out and "csv, xlsx, jsonl" in out and ".jsonl: jsonl" in out
     assert main(["--help"]) == 0
-    assert "export annotations to CSV or Excel workbook or JSON Lines" in " ".join(capsys.readouterr().out.split())
+    assert "export annotations to CSV, Excel workbook, JSON Lines" in " ".join(capsys.readouterr().out.split())
     assert main(["export", str(sample_db.path), str(tmp_path / "a.txt"), "--format", "JSONL"]) == 0
     assert json.loads((tmp_path / "a.txt").read_text(encoding="utf-8"))["text"] == "SYRIA"
     assert main(["export", str(sample_db.path), str(tmp_path / "b.txt"), "--format", "xml"]) == 1
