@@ -8,8 +8,8 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from annotator.commands import AddAnnotations, AnnotationSpec
 from tests.e2e.conftest import drag_select
+from tests.e2e.window_helpers import point_in, tag
 from ui.dialogs.claim_chooser import ClaimChooser, choose_claim
 from ui.panels.claims_drag import annotations_mime
 from ui.panels.claims_editing import ClaimDialogs
@@ -18,18 +18,6 @@ from ui.panels.coverage_model import NOT_COVERED
 CLAIM = "Syria built a crematorium at Saydnaya"
 
 
-def tag(window, article_id: int, phrase: str, tag_name: str) -> str:
-    text = window.controller.workspace.article(article_id).text
-    start = text.index(phrase)
-    command = AddAnnotations([AnnotationSpec(article_id, start, start + len(phrase), tag_name)], "alice")
-    assert window.controller.run(command)
-    return command.result.added[0]
-
-
-def point_in(view, cp: int) -> QPoint:
-    view.flash_span(cp, cp + 1)
-    left, right = view.caret_rect(cp), view.caret_rect(cp + 1)
-    return QPoint((left.x() + right.x()) // 2, left.center().y())
 
 
 def settle(window) -> None:

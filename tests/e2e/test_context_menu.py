@@ -5,25 +5,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 
-from annotator.commands import AddAnnotations, AnnotationSpec
+from tests.e2e.window_helpers import point_in, tag
 
 ANNOTATION_ACTIONS = ("delete", "edit_note", "adjust_span")
 
 
-def tag(window, article_id: int, phrase: str, tag_name: str, within: str = "") -> str:
-    """Tag the first ``phrase`` (after ``within``) of an article; returns the new annotation's UUID."""
-    text = window.controller.workspace.article(article_id).text
-    start = text.index(phrase, text.index(within) if within else 0)
-    command = AddAnnotations([AnnotationSpec(article_id, start, start + len(phrase), tag_name)], "alice")
-    assert window.controller.run(command)
-    return command.result.added[0]
-
-
-def point_in(view, cp: int) -> QPoint:
-    """A viewport point inside the character at code point ``cp``, scrolled into view."""
-    view.flash_span(cp, cp + 1)
-    left, right = view.caret_rect(cp), view.caret_rect(cp + 1)
-    return QPoint((left.x() + right.x()) // 2, left.center().y())
 
 
 def menu_actions(menu) -> dict[str, object]:

@@ -7,16 +7,9 @@ from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
-from annotator.commands import AddAnnotations, AnnotationSpec, DeleteAnnotations
+from annotator.commands import DeleteAnnotations
+from tests.e2e.window_helpers import tag
 from ui.panels.annotations_model import LINKS, UuidRole
-
-
-def tag(window, article_id: int, phrase: str, tag_name: str) -> str:
-    text = window.controller.workspace.article(article_id).text
-    start = text.index(phrase)
-    command = AddAnnotations([AnnotationSpec(article_id, start, start + len(phrase), tag_name)], "alice")
-    assert window.controller.run(command)
-    return command.result.added[0]
 
 
 def point_on(view, uuid: str) -> QPoint:

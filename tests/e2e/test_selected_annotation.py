@@ -7,18 +7,11 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QTextCharFormat
 
-from annotator.commands import AddAnnotations, AnnotationSpec
 from tests.e2e.conftest import drag_select
+from tests.e2e.window_helpers import tag
 
 TEXT = "Intro 😀 line.\nThe ministry said the cafe\u0301 report\u2028was a 👩\u200d👩\u200d👧 fabrication, officials said."
 
-
-def tag(window, article_id: int, phrase: str, tag_name: str, annotator: str = "alice") -> str:
-    text = window.controller.workspace.article(article_id).text
-    start = text.index(phrase)
-    command = AddAnnotations([AnnotationSpec(article_id, start, start + len(phrase), tag_name)], annotator)
-    assert window.controller.run(command)
-    return command.result.added[0]
 
 
 def select_in_table(window, qtbot, uuid: str):
