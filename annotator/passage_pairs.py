@@ -14,8 +14,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from rapidfuzz.distance import Indel
-
 from .align import MIN_SIMILARITY, AlignedPassage, best_match
 from .queries import AnnotationInfo
 from .spans import snap_to_words
@@ -174,6 +172,8 @@ def _mapped_words(text: str, side: tuple[int, int], piece: tuple[int, int], othe
                   other_side: tuple[int, int]) -> tuple[int, int, float] | None:
     """Where the piece lands by the character alignment of the two passages, widened to whole words: for a short
     piece with an edit in every few words, which gives best_match no seed to start from."""
+    from rapidfuzz.distance import Indel  # on first use: the app imports this module at start-up
+
     ops = Indel.opcodes(text[side[0]:side[1]], other_text[other_side[0]:other_side[1]])
     start = other_side[0] + _mapped(ops, piece[0] - side[0], at_end=False)
     end = other_side[0] + _mapped(ops, piece[1] - side[0], at_end=True)

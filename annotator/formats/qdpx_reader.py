@@ -38,9 +38,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
 from ..errors import ImportFileError, InvalidValueError
 from ..rules import TITLE_MAX, check_article_text
 from ..text import normalise_newlines
@@ -150,6 +147,9 @@ def _decode(data: bytes, what: str) -> str:
 
 
 def _parse(data: bytes) -> Element:
+    import defusedxml.ElementTree as SafeET  # on first use: the registry is imported at start-up
+    from defusedxml import DefusedXmlException
+
     try:
         root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
