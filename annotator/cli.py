@@ -158,9 +158,11 @@ def build_parser() -> ArgumentParser:
 
     from .cli_agreement import add_commands as add_agreement  # agreement: it uses this module's helpers
     from .cli_compare import add_commands  # claims, links, align: it uses this module's helpers
+    from .cli_db import add_commands as add_db  # db init / upgrade / grant: a team server
 
     add_agreement(commands)
     add_commands(commands)
+    add_db(commands)
     for name, command in commands.choices.items():
         command.epilog = REFERENCE.format(section=f" (section `{name}`)")
     return parser

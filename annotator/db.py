@@ -3,7 +3,7 @@
 A ``Database`` owns the engine; callers own sessions, one per user operation:
 ``with db.transaction() as session:`` for a change (one write transaction, committed on exit)
 and ``with db.session() as session:`` to read. What is particular to one kind of database
-(SQLite today) is its store, in ``annotator.storage``; this module is portable SQL.
+(a SQLite file, a PostgreSQL server) is its store, in ``annotator.storage``; this module is portable SQL.
 """
 
 from __future__ import annotations
@@ -12,14 +12,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy.engine import URL
+
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from .errors import AnnotatorError, NewerSchemaError
 from .models import Base, Setting, Tag
 from .rules import TAG_PALETTE
 from .safe_files import Identity, file_identity, is_open_in_this_process
-from .storage import SCHEMA_VERSION, Store, StoreTarget, open_store
+from .storage import SCHEMA_VERSION, Store, StoreTarget, as_location, open_store, shown_url
 from .storage.sqlite import make_engine
 from .storage.sqlite_files import (
     APPLICATION_ID,
@@ -51,25 +54,33 @@ DEFAULT_TAGS = (
 class Database:
     """An open annotation database."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, location: Path | URL | None = None):
         self._store = store
         self.path: Path | None = store.path  # the file (SQLite); None for a database on a server
+        # What was opened (the file, or the server's URL): to open it again, or to name it.
+        self.location: Path | URL = store.path if store.path is not None else location
+        # The role a server knows us as: every change is recorded as theirs (None: a file, the app's analyst says).
+        self.server_user: str | None = store.user
         self.engine = store.engine
         self._reader = sessionmaker(store.engine, expire_on_commit=False)
         self._writer = sessionmaker(store.write_bind, expire_on_commit=False)
 
     @classmethod
-    def open(cls, target: StoreTarget, create: bool = True) -> Database:
+    def open(cls, target: StoreTarget, create: bool = True, migrate: bool = False) -> Database:
         """Open (and if needed create or upgrade) the database at ``target``: a path, or a URL.
 
         A path (``str`` or ``Path``) is always a file name, whatever characters it holds; a URL is a
         ``sqlalchemy.engine.URL`` or a string such as ``sqlite:///team.db`` (see ``annotator.storage``).
-        Without ``create`` a missing database is a FileNotFoundError.
+        Without ``create`` a missing database is a FileNotFoundError. A server database is created or upgraded
+        only with ``migrate`` (``annotator db init`` / ``db upgrade``); otherwise one that is not current is refused.
         """
         store = open_store(target, create)
-        db = cls(store)
+        db = cls(store, as_location(target))
         try:
-            db._create_or_upgrade()
+            if store.migrates_on_open or migrate:
+                db._create_or_upgrade()
+            else:
+                db._check_current()
         except Exception:
             db.close()
             store.discard()
@@ -98,8 +109,15 @@ class Database:
         """
         return self._store.change_counter()
 
-    def backup(self, reason: str) -> Path:
-        """Keep a consistent copy before risky work (``reason``: "merge", "upgrade"); the copy written."""
+    @property
+    def name(self) -> str:
+        """The database for a message or a title: the file's name, or the server URL without its password."""
+        return self.path.name if self.path is not None else shown_url(self.location)
+
+    def backup(self, reason: str) -> Path | None:
+        """Keep a consistent copy before risky work (``reason``: "merge", "upgrade"); the copy written.
+
+        None on a server: its administrators back it up, and undo takes a merge back."""
         return self._store.backup(reason)
 
     def write_copy(self, target: Path) -> None:
@@ -119,11 +137,17 @@ class Database:
         A change that cannot be saved raises DatabaseWriteError or DatabaseBusyError, whose ``reason``
         (a SaveFailure) says why.
         """
+        write_id = None
         try:
             with self._writer.begin() as session:
                 yield session
                 self._store.check_before_commit()
-        except OperationalError as exc:
+                write_id = self._store.write_id()
+        except DBAPIError as exc:
+            # The connection went while committing: the server may have committed all the same. Then it is saved,
+            # and reporting it lost would make a retry write it twice.
+            if write_id is not None and self._store.commit_confirmed(write_id):
+                return
             failure = self._store.save_failure(exc, "this change was not saved")
             if failure is None:
                 raise
@@ -136,20 +160,41 @@ class Database:
                 self._create_schema()
             else:
                 self._upgrade_if_needed()
-        except OperationalError as exc:
+        except DBAPIError as exc:
             failure = self._store.save_failure(exc, "it could not be created" if new else "it could not be upgraded")
             if failure is None:
                 raise
             raise failure from None
 
-    def _create_schema(self) -> None:
-        from .migrations_runner import stamp_head
+    def _check_current(self) -> None:
+        """Refuse a server database that ``annotator db init`` / ``db upgrade`` has not made current."""
+        where = shown_url(self.location)
+        if self._store.is_new:
+            raise AnnotatorError(f"{where} holds no annotation database yet: its owner makes one with "
+                                 f"`annotator db init {where}`")
+        mark = self._store.schema_mark()
+        if mark is None:
+            raise AnnotatorError(f"{where} is not an annotation database")
+        if mark > SCHEMA_VERSION:
+            raise NewerSchemaError(f"{where} was upgraded by a newer version of this app (schema {mark}; this "
+                                   f"version reads up to {SCHEMA_VERSION}): update the app")
+        if mark < SCHEMA_VERSION:
+            raise AnnotatorError(f"{where} has schema {mark}, older than this version's {SCHEMA_VERSION}: its owner "
+                                 f"upgrades it with `annotator db upgrade {where}` (a server database is never "
+                                 "upgraded silently)")
 
-        Base.metadata.create_all(self.engine)
+    def _create_schema(self) -> None:
+        from .migrations_runner import stamp_head, upgrade_to_head
+
+        if self._store.migrates_on_open:
+            Base.metadata.create_all(self.engine)
+        else:  # a server: made by the revisions themselves, so `db init` and `db upgrade` are one path
+            upgrade_to_head(self.engine)
         with self.transaction() as session:
             for position, (name, color, shortcut, description) in enumerate(DEFAULT_TAGS):
                 session.add(Tag(name=name, color=color, shortcut=shortcut, description=description, position=position))
-        stamp_head(self.engine)
+        if self._store.migrates_on_open:
+            stamp_head(self.engine)
         self._store.mark_schema()
 
     def _upgrade_if_needed(self) -> None:

@@ -15,6 +15,7 @@ class SaveFailure(StrEnum):
     GONE = "gone"  # the file was deleted or moved while open
     BUSY = "busy"  # another program is writing; try again in a moment
     LOCKED = "locked"  # another program holds the file locked
+    OFFLINE = "offline"  # the database's server cannot be reached (restarting, the network down)
     OTHER = "other"
 
 

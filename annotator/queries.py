@@ -73,8 +73,10 @@ Editor = aliased(Annotator, name="editor")
 
 def stored_time(value: datetime | str | None) -> datetime | None:
     """A timestamp as stored (naive UTC text) or as given, as an aware UTC datetime."""
-    if value is None or isinstance(value, datetime):
-        return value
+    if value is None:
+        return None
+    if isinstance(value, datetime):  # naive from a server's timestamp column: stored as UTC
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     return str_to_datetime(value).replace(tzinfo=UTC)
 
 

@@ -69,9 +69,21 @@ def pytest_terminal_summary(terminalreporter) -> None:  # also under -q, which h
 
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", help="also run the long fuzz and kill tests")
+    parser.addoption("--backend", choices=("all", "sqlite", "pg"), default="all",
+                     help="which databases the core tests run against (pg: a PostgreSQL server the tests start)")
 
 
 def pytest_collection_modifyitems(config, items):
+    backend = config.getoption("--backend")
+    kept, dropped = [], []
+    for item in items:
+        runs_on = getattr(getattr(item, "callspec", None), "params", {}).get("backend")
+        wrong = runs_on is not None and backend != "all" and runs_on != backend
+        file_only = runs_on == "pg" and "sqlite_only" in item.keywords
+        (dropped if wrong or file_only else kept).append(item)
+    if dropped:  # a test about files, PRAGMAs or SQLite's plans has no PostgreSQL form: not run, not reported
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
     if config.getoption("--runslow"):
         return
     skip = pytest.mark.skip(reason="long run: use --runslow")
@@ -80,9 +92,42 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """The tests' own PostgreSQL server (see tests/pg_server.py); skipped with the reason if none can be had."""
+    from tests import pg_server as server_module
+
+    reason = server_module.available()
+    if reason is not None:
+        pytest.skip(reason)
+    server = server_module.TestServer(tmp_path_factory.mktemp("pg"))
+    yield server
+    server.close()
+
+
 @pytest.fixture
-def db(tmp_path) -> Database:
-    database = Database.open(tmp_path / "mine.db")
+def pg_database(pg_server) -> str:
+    """A fresh annotation database on the test server (made with `db init`, alice/bob/carol granted): its name."""
+    name = pg_server.new_database()
+    yield name
+    pg_server.drop(name)
+
+
+@pytest.fixture
+def pg_url(pg_server, pg_database):
+    """The fresh database's URL as its owner (an admin: row-level security lets the owner write as anyone)."""
+    return pg_server.url(pg_database)
+
+
+@pytest.fixture
+def db_target(tmp_path):
+    """Where the ``db`` fixture's database lives: a file here; tests/core/conftest.py adds a server database."""
+    return tmp_path / "mine.db"
+
+
+@pytest.fixture
+def db(db_target) -> Database:
+    database = Database.open(db_target)
     yield database
     database.close()
 

@@ -2,11 +2,11 @@
 
 ``annotator.db.Database`` is portable: sessions, transactions, the schema and its upgrades. Everything
 particular to one kind of database (how to connect, what its errors mean, how to learn of changes made
-elsewhere, backups, copies) is a *store*, one module per kind, listed in ``_BACKENDS``. Today that is
-``annotator.storage.sqlite``; a PostgreSQL module can sit beside it with the same ``Store`` methods.
+elsewhere, backups, copies) is a *store*, one module per kind, listed in ``_BACKENDS``:
+``annotator.storage.sqlite`` for a file, ``annotator.storage.postgresql`` for a team server.
 
 A target is a path (``str`` or ``os.PathLike``) or a URL (a ``sqlalchemy.engine.URL``, or a string that
-starts with a scheme and ``://``, such as ``sqlite:///team.db``). A ``Path`` is never read as a URL, and a
+starts with a scheme and ``://``, such as ``sqlite:///team.db`` or ``postgresql://alice@server/team``). A ``Path`` is never read as a URL, and a
 string is only a URL when it starts that way: ``team?v2.db`` is that file.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from ..errors import AnnotatorError
 from ..rules import printable
@@ -31,7 +31,7 @@ SCHEMA_VERSION = 5
 
 StoreTarget = str | os.PathLike | URL
 # The kinds of database we can open (a URL's backend name) -> the module whose ``open_store`` opens one.
-_BACKENDS = {"sqlite": "annotator.storage.sqlite"}
+_BACKENDS = {"sqlite": "annotator.storage.sqlite", "postgresql": "annotator.storage.postgresql"}
 # A scheme of two or more characters (so a Windows drive letter such as ``C:`` is never one), then ``://``.
 _URL_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")
 
@@ -43,6 +43,8 @@ class Store(Protocol):
     engine: Engine
     write_bind: Engine  # the engine write transactions run on (SQLite: BEGIN IMMEDIATE)
     is_new: bool  # nothing was there yet: the schema is to be created
+    migrates_on_open: bool  # opening creates or upgrades the schema (a file); else only on purpose (a server)
+    user: str | None  # who the server knows this connection as, who every change is recorded as (None: a file)
 
     def schema_mark(self) -> int | None:
         """The SCHEMA_VERSION last written with ``mark_schema`` (None if unknown)."""
@@ -53,11 +55,17 @@ class Store(Protocol):
     def check_before_commit(self) -> None:
         """Raise DatabaseWriteError if the change about to be committed would be lost (the file is gone)."""
 
-    def save_failure(self, exc: OperationalError, outcome: str) -> AnnotatorError | None:
+    def save_failure(self, exc: DBAPIError, outcome: str) -> AnnotatorError | None:
         """The readable error (with its SaveFailure reason) for a failed write, or None if not a storage problem."""
 
-    def backup(self, reason: str) -> Path:
-        """Keep a consistent copy before risky work (an upgrade, a merge); the copy written."""
+    def write_id(self) -> str | None:
+        """The id of the write transaction now about to commit, to ask ``commit_confirmed`` about (None: no need)."""
+
+    def commit_confirmed(self, write_id: str) -> bool:
+        """True if the transaction ``write_id`` was committed although the answer to its commit was lost."""
+
+    def backup(self, reason: str) -> Path | None:
+        """Keep a consistent copy before risky work (an upgrade, a merge); the copy written (None: none kept)."""
 
     def write_copy(self, target: Path) -> None:
         """Write a complete, self-contained SQLite copy to ``target`` (a fresh temp name; no checks on it)."""
@@ -84,8 +92,8 @@ def open_store(target: StoreTarget, create: bool) -> Store:
     backend = "sqlite" if isinstance(location, Path) else location.get_backend_name()
     module = _BACKENDS.get(backend)
     if module is None:
-        raise AnnotatorError(f"{shown_url(location)} cannot be opened: only SQLite databases are supported "
-                             "in this version")
+        raise AnnotatorError(f"{shown_url(location)} cannot be opened: annotation databases are SQLite files "
+                             "or PostgreSQL servers (postgresql://USER@HOST:PORT/DATABASE)")
     return importlib.import_module(module).open_store(location, create)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
 from .. import search
 from ..errors import AnnotatorError, CorruptDatabaseError, DatabaseBusyError, DatabaseWriteError, SaveFailure
@@ -72,6 +72,9 @@ def path_of(location: Path | URL) -> Path:
 class SQLiteStore:
     """One annotation database file: its engine, what its errors mean, its backups and copies (see ``Store``)."""
 
+    migrates_on_open = True
+    user = None  # a file does not know who is writing: the app's analyst says
+
     def __init__(self, path: Path, is_new: bool, created: bool):
         self.path = path
         self.is_new = is_new
@@ -97,7 +100,7 @@ class SQLiteStore:
             raise DatabaseWriteError(f"{shown(self.path)} was deleted or moved while open; this change was not saved",
                                      SaveFailure.GONE)
 
-    def save_failure(self, exc: OperationalError, outcome: str) -> AnnotatorError | None:
+    def save_failure(self, exc: DBAPIError, outcome: str) -> AnnotatorError | None:
         cause = _first_file_problem(exc)
         if cause is None:
             return None
@@ -105,6 +108,12 @@ class SQLiteStore:
             # Connections opened while the file could not be written stay read-only: open new ones next time.
             self.engine.dispose()
         return _write_failure(self.path, cause, outcome)
+
+    def write_id(self) -> None:
+        return None  # a commit to a file either returns or raises: its outcome is never unknown
+
+    def commit_confirmed(self, write_id: str) -> bool:
+        return False
 
     def backup(self, reason: str) -> Path:
         return backup_database(self.path, reason)

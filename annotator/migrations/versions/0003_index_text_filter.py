@@ -19,8 +19,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_annotations_length", "annotations", [sa.text('"end" - start')], unique=False)
-    if op.get_bind().dialect.name == "sqlite":
+    # PostgreSQL wants an index expression in parentheses; SQLite's text stays as first written (the schema check of
+    # teammates' files compares sqlite_master's SQL).
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    length = '"end" - start' if sqlite else '("end" - start)'
+    op.create_index("ix_annotations_length", "annotations", [sa.text(length)], unique=False)
+    if sqlite:
         op.create_index("ix_annotations_note", "annotations", ["note"], unique=False)
 
 

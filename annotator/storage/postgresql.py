@@ -1,0 +1,183 @@
+"""Everything particular to an annotation database on a PostgreSQL server (psycopg 3); see ``annotator.storage``.
+
+* A server database is made and upgraded only on purpose (``annotator db init`` / ``db upgrade``,
+  ``annotator.storage.pg_setup``): opening one never changes its schema.
+* Who writes is the PostgreSQL role connected: ``user`` is ``current_user``, and the server's row-level security
+  (``pg_setup``) refuses rows recorded as anyone else.
+* Write transactions take one advisory lock first, so the commands' check-then-write rules (a tag name not yet
+  taken, a span not yet tagged) hold between writers as SQLite's ``BEGIN IMMEDIATE`` makes them hold on a file.
+* A commit whose answer was lost with the connection is asked about afterwards (``pg_xact_status``): a change the
+  server did commit is never reported lost, so a retry never doubles it.
+* Teammates' changes arrive as notifications (``pg_listen``), not by polling.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from ..errors import AnnotatorError, DatabaseBusyError, DatabaseWriteError, SaveFailure
+from ..safe_files import Identity
+from . import SCHEMA_VERSION, shown_url
+
+# pg_advisory_xact_lock's key for "one writer at a time" ('SPAN' in ASCII): any fixed number works.
+WRITE_LOCK_KEY = 0x5350414E
+CONNECT_TIMEOUT_S = 5
+# SQLSTATEs: insufficient_privilege (row-level security), serialization_failure, deadlock_detected,
+# lock_not_available, and the connection ones (class 08, admin_shutdown 57P01, cannot_connect_now 57P03).
+_REFUSED = "42501"
+_BUSY = {"40001", "40P01", "55P03"}
+
+
+def open_store(location: Path | URL, create: bool) -> PostgresStore:
+    """The store for the server database at ``location`` (a ``postgresql://`` URL)."""
+    if isinstance(location, Path):
+        raise AnnotatorError(f"{location} is a file, not a server database")
+    return PostgresStore(server_url(location))
+
+
+def server_url(location: URL) -> URL:
+    """``postgresql://…`` (or ``postgresql+psycopg://…``) as the psycopg 3 URL; any other driver is refused."""
+    driver = location.get_driver_name()
+    if location.drivername != "postgresql" and driver != "psycopg":
+        raise AnnotatorError(f"{shown_url(location)}: server databases are reached with psycopg 3; write the URL "
+                             "as postgresql://USER@HOST:PORT/DATABASE")
+    if not location.database:
+        raise AnnotatorError(f"{shown_url(location)} names no database (postgresql://USER@HOST:PORT/DATABASE)")
+    return location.set(drivername="postgresql+psycopg")
+
+
+def make_engine(url: URL) -> Engine:
+    """An engine for ``url`` that notices dropped connections (``pool_pre_ping``) and never waits long to connect."""
+    try:
+        import psycopg  # noqa: F401  (a clear message when the server extra is not installed)
+    except ImportError:
+        raise AnnotatorError("reaching a PostgreSQL server needs psycopg 3: pip install 'spanner-annotator[server]'") \
+            from None
+    args = {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "spanner", "keepalives": 1,
+            "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
+    return create_engine(url, pool_pre_ping=True, pool_size=3, connect_args=args)
+
+
+class PostgresStore:
+    """One annotation database on a server: its engine, its write lock, what its errors mean (see ``Store``)."""
+
+    path = None
+    migrates_on_open = False  # ``annotator db init`` / ``db upgrade`` do that, on purpose
+
+    def __init__(self, url: URL):
+        self.url = url
+        self.engine = make_engine(url)
+        self.write_bind = self.engine.execution_options(spanner_write=True)
+        self._began = threading.local()  # per thread: the id of the write transaction last begun
+        self._listener = None
+        event.listen(self.engine, "begin", self._on_begin)
+        try:
+            with self.engine.connect() as conn:
+                self.user, encoding = conn.execute(text("SELECT current_user, current_setting('server_encoding')")).one()
+                self.is_new = not inspect(conn).has_table("alembic_version")
+        except OperationalError as exc:
+            self.engine.dispose()
+            raise AnnotatorError(f"{shown_url(url)} cannot be reached: {_first_line(exc)}") from None
+        except BaseException:
+            self.engine.dispose()
+            raise
+        if encoding != "UTF8":
+            self.engine.dispose()
+            raise AnnotatorError(f"{shown_url(url)} stores text as {encoding}; annotation databases need UTF8 "
+                                 "(CREATE DATABASE … ENCODING 'UTF8')")
+
+    def _on_begin(self, conn) -> None:
+        if conn.get_execution_options().get("spanner_write"):
+            xid = conn.exec_driver_sql(f"SELECT pg_current_xact_id()::text FROM pg_advisory_xact_lock({WRITE_LOCK_KEY})"
+                                       ).scalar()
+            self._began.write_id = xid
+
+    def write_id(self) -> str | None:
+        write_id, self._began.write_id = getattr(self._began, "write_id", None), None
+        return write_id
+
+    # -- the schema ----------------------------------------------------------------------------------
+
+    def schema_mark(self) -> int | None:
+        with self.engine.connect() as conn:
+            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return int(revision) if revision and revision.isdigit() else None
+
+    def mark_schema(self) -> None:
+        """Nothing to do: the server's alembic_version row is the mark."""
+
+    def check_before_commit(self) -> None:
+        """Nothing to check: a server database cannot be deleted from under an open connection unnoticed."""
+
+    # -- failures -------------------------------------------------------------------------------------
+
+    def commit_confirmed(self, write_id: str) -> bool:
+        """Ask the server (on a new connection) whether ``write_id`` was committed: False if it cannot answer."""
+        try:
+            with self.engine.connect() as conn:
+                status = conn.execute(text("SELECT pg_xact_status(CAST(:xid AS xid8))"), {"xid": write_id}).scalar()
+        except DBAPIError:
+            return False
+        return status == "committed"
+
+    def save_failure(self, exc: DBAPIError, outcome: str) -> AnnotatorError | None:
+        state = getattr(exc.orig, "sqlstate", None) or ""
+        where = shown_url(self.url)
+        if state == _REFUSED:
+            return AnnotatorError(f"{where} refused this change: {_first_line(exc)} — on a team server you change only "
+                                  "your own annotations, links and attachments; tags, claims and articles are changed "
+                                  "by the team's admins")
+        if state in _BUSY:
+            return DatabaseBusyError(f"{where} is busy; try again in a moment", SaveFailure.BUSY)
+        if isinstance(exc, OperationalError) or exc.connection_invalidated or state.startswith(("08", "57P")):
+            self.engine.dispose()  # every pooled connection went with the server: connect afresh next time
+            return DatabaseWriteError(f"{where} cannot be reached ({_first_line(exc)}); {outcome}",
+                                      SaveFailure.OFFLINE)
+        return None
+
+    # -- copies, backups, changes elsewhere -----------------------------------------------------------
+
+    def backup(self, reason: str) -> Path | None:
+        """No file copy: a server is backed up by its administrators; undo takes a merge back."""
+        return None
+
+    def write_copy(self, target: Path) -> None:
+        from .pg_copy import write_sqlite_copy
+
+        write_sqlite_copy(self.engine, target)
+
+    def listener(self):
+        """The connection that hears of teammates' commits (made when first asked for)."""
+        if self._listener is None:
+            from .pg_listen import Listener
+
+            self._listener = Listener(self.url, self.engine)
+        return self._listener
+
+    def change_counter(self) -> int | None:
+        return self.listener().counter()
+
+    def holds(self, identity: Identity) -> bool:
+        return False
+
+    def opened(self) -> None:
+        """Nothing is registered: no file of this process's is open."""
+
+    def discard(self) -> None:
+        """Nothing was made by opening."""
+
+    def close(self) -> None:
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+        self.engine.dispose()
+
+
+def _first_line(exc: BaseException) -> str:
+    words = str(getattr(exc, "orig", None) or exc).strip()
+    return words.splitlines()[0] if words else type(exc).__name__

@@ -1,0 +1,145 @@
+"""A real PostgreSQL server for the tests, started by the test run itself (the ``pgserver`` package bundles one).
+
+``SPANNER_TEST_PG_URL`` may name a superuser URL of a server already running instead (a CI service). The server gets
+four login roles, none a superuser (superusers pass row-level security, so no test may run as one):
+
+* ``spanner_owner`` owns every test database (what ``annotator db init`` runs as on a managed service);
+* ``alice`` and ``bob``, team members; ``carol``, a member granted admin.
+
+A template database is made once with ``annotator db init`` and ``db grant``; each test gets a copy (about 60 ms).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+
+OWNER, MEMBERS, ADMIN = "spanner_owner", ("alice", "bob"), "carol"
+TEMPLATE = "spanner_template"
+
+
+def available() -> str | None:
+    """None if a test server can be had, else why not (for a skip's reason)."""
+    if os.environ.get("SPANNER_TEST_PG_URL"):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # platformdirs, imported by pgserver: XDG_RUNTIME_DIR is not set
+            import pgserver  # noqa: F401
+        import psycopg  # noqa: F401
+    except ImportError as exc:
+        return f"no PostgreSQL for the tests ({exc.name} is not installed; pip install -e '.[test]')"
+    return None
+
+
+class TestServer:
+    """One running server, its roles, its template database, and a fresh database per test."""
+
+    def __init__(self, folder: Path):
+        import psycopg
+
+        self._server = None
+        given = os.environ.get("SPANNER_TEST_PG_URL")
+        if given:
+            self.admin_url = make_url(given).set(drivername="postgresql+psycopg")
+        else:
+            import pgserver
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR is not set
+                self._server = pgserver.get_server(folder / "data", cleanup_mode="delete")
+            self.admin_url = make_url(self._server.get_uri()).set(drivername="postgresql+psycopg")
+        self._numbers = itertools.count(1)
+        self._admin = psycopg.connect(self._libpq(self.admin_url), autocommit=True)
+        self._made: list[str] = []
+        for role in (OWNER, *MEMBERS, ADMIN):
+            if not self._admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                self._admin.execute(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE')
+        self._make_template()
+
+    # -- URLs --------------------------------------------------------------------------------------
+
+    def url(self, database: str, role: str = OWNER) -> URL:
+        """``database`` on this server, connected as ``role`` (trusted local connections need no password)."""
+        base = self.admin_url
+        return URL.create("postgresql+psycopg", username=role, host=base.host, port=base.port, database=database,
+                          query=dict(base.query))
+
+    @staticmethod
+    def _libpq(url: URL) -> str:
+        return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+    # -- databases --------------------------------------------------------------------------------
+
+    def _make_template(self) -> None:
+        from annotator.cli import main as cli
+
+        self._admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+        self._admin.execute(f'CREATE DATABASE {TEMPLATE} OWNER "{OWNER}" ENCODING \'UTF8\' TEMPLATE template0')
+        owner = self.url(TEMPLATE).render_as_string(hide_password=False)
+        for argv in (["db", "init", owner], *(["db", "grant", owner, role] for role in MEMBERS),
+                     ["db", "grant", owner, ADMIN, "--admin"]):
+            if cli(argv) != 0:
+                raise RuntimeError(f"annotator {' '.join(argv)} failed while making the test template")
+
+    def new_database(self, template: str = TEMPLATE) -> str:
+        """A fresh annotation database copied from the template (made current and granted): its name."""
+        name = f"t{os.getpid()}_{next(self._numbers)}"
+        self._admin.execute(f'CREATE DATABASE {name} TEMPLATE {template} OWNER "{OWNER}"')
+        self._made.append(name)
+        return name
+
+    def empty_database(self) -> str:
+        """A fresh database with nothing in it, owned by the owner role (for ``db init`` tests)."""
+        name = f"e{os.getpid()}_{next(self._numbers)}"
+        self._admin.execute(f'CREATE DATABASE {name} OWNER "{OWNER}" ENCODING \'UTF8\' TEMPLATE template0')
+        self._made.append(name)
+        return name
+
+    def drop(self, name: str) -> None:
+        self._admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if name in self._made:
+            self._made.remove(name)
+
+    def execute(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Run SQL as the superuser (setting up roles; never to act as a team member)."""
+        cursor = self._admin.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+    # -- faults -----------------------------------------------------------------------------------
+
+    def drop_connections(self, database: str) -> int:
+        """End every connection to ``database`` as a server restart would (each client sees it at its next use)."""
+        rows = self.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s "
+                            "AND pid <> pg_backend_pid()", (database,))
+        return len(rows)
+
+    def restart(self) -> None:
+        """Restart the server (fast shutdown: every client's connection is cut)."""
+        if self._server is None:
+            raise RuntimeError("only the server the tests started can be restarted")
+        from pgserver import postgres_server
+
+        data = str(self._server.pgdata)
+        pg_ctl = f"{postgres_server.POSTGRES_BIN_PATH}/pg_ctl -D {data} -m fast -w restart -l {data}/log"
+        command = ["su", "pgserver", "-s", "/bin/sh", "-c", pg_ctl] if os.geteuid() == 0 else pg_ctl.split()
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+        self._admin.close()
+        import psycopg
+
+        self._admin = psycopg.connect(self._libpq(self.admin_url), autocommit=True)
+
+    def close(self) -> None:
+        for name in list(self._made):
+            self.drop(name)
+        self._admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+        self._admin.close()
+        if self._server is not None:
+            self._server.cleanup()
+            shutil.rmtree(self._server.pgdata, ignore_errors=True)
