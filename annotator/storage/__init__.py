@@ -6,8 +6,9 @@ elsewhere, backups, copies) is a *store*, one module per kind, listed in ``_BACK
 ``annotator.storage.sqlite`` for a file, ``annotator.storage.postgresql`` for a team server.
 
 A target is a path (``str`` or ``os.PathLike``) or a URL (a ``sqlalchemy.engine.URL``, or a string that
-starts with a scheme and ``://``, such as ``sqlite:///team.db`` or ``postgresql://alice@server/team``). A ``Path`` is never read as a URL, and a
-string is only a URL when it starts that way: ``team?v2.db`` is that file.
+starts with a scheme and ``://``, such as ``sqlite:///team.db`` or ``postgresql://alice@server/team``).
+A ``Path`` is never read as a URL, and a string is only a URL when it starts that way: ``team?v2.db`` is
+that file.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..errors import AnnotatorError, DatabaseBusyError, DatabaseWriteError, SaveFailure
 from ..safe_files import Identity
-from . import SCHEMA_VERSION, shown_url
+from . import shown_url
 
 # pg_advisory_xact_lock's key for "one writer at a time" ('SPAN' in ASCII): any fixed number works.
 WRITE_LOCK_KEY = 0x5350414E
