@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .errors import AnnotatorError, NewerSchemaError
+from .errors import AnnotatorError, DatabaseWriteError, NewerSchemaError
 from .models import Base, Setting, Tag
 from .rules import TAG_PALETTE
 from .safe_files import Identity, file_identity, is_open_in_this_process
@@ -145,12 +145,20 @@ class Database:
         except DBAPIError as exc:
             # The connection went while committing: the server may have committed all the same. Then it is saved,
             # and reporting it lost would make a retry write it twice.
-            if write_id is not None and self._store.commit_confirmed(write_id):
+            committed = None if write_id is None else self._store.commit_confirmed(write_id)
+            if committed:
                 return
             failure = self._store.save_failure(exc, "this change was not saved")
             if failure is None:
                 raise
+            if committed is None and write_id is not None and isinstance(failure, DatabaseWriteError):
+                failure.unconfirmed = write_id  # the server could not say: ask ``was_committed`` before a retry
             raise failure from None
+
+    def was_committed(self, write_id: str) -> bool | None:
+        """Whether the write transaction ``write_id`` (a DatabaseWriteError's ``unconfirmed``) was committed after
+        all: True, False, or None while the server cannot say."""
+        return self._store.commit_confirmed(write_id)
 
     def _create_or_upgrade(self) -> None:
         new = self._store.is_new

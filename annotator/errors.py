@@ -71,6 +71,9 @@ class DatabaseWriteError(AnnotatorError):
     def __init__(self, message: str, reason: SaveFailure = SaveFailure.OTHER):
         super().__init__(message)
         self.reason = reason
+        # A server's commit whose answer was lost and that could not be asked about yet: its transaction id, for
+        # ``Database.was_committed`` before a retry (a retry of a change that did commit would write it twice).
+        self.unconfirmed: str | None = None
 
 
 class InvalidValueError(AnnotatorError):

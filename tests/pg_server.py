@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shlex
 import shutil
 import subprocess
 import warnings
@@ -122,20 +123,39 @@ class TestServer:
 
     def restart(self) -> None:
         """Restart the server (fast shutdown: every client's connection is cut)."""
+        self._pg_ctl("-m", "fast", "-w", "restart")
+
+    def stop(self) -> None:
+        """Stop the server until ``start``: clients find nothing to connect to."""
+        self._pg_ctl("-m", "fast", "-w", "stop")
+
+    def start(self) -> None:
+        # As pgserver starts it: no TCP, the socket where the URLs say.
+        self._pg_ctl("-w", "-o", '-h ""', "-o", f"-k {self.admin_url.query['host']}", "start")
+
+    def _pg_ctl(self, *args: str) -> None:
         if self._server is None:
-            raise RuntimeError("only the server the tests started can be restarted")
+            raise RuntimeError("only the server the tests started can be stopped or restarted")
+        import psycopg
         from pgserver import postgres_server
 
-        data = str(self._server.pgdata)
-        pg_ctl = f"{postgres_server.POSTGRES_BIN_PATH}/pg_ctl -D {data} -m fast -w restart -l {data}/log"
-        command = ["su", "pgserver", "-s", "/bin/sh", "-c", pg_ctl] if os.geteuid() == 0 else pg_ctl.split()
-        subprocess.run(command, check=True, capture_output=True, timeout=60)
         self._admin.close()
-        import psycopg
+        data = str(self._server.pgdata)
+        pg_ctl = [f"{postgres_server.POSTGRES_BIN_PATH}/pg_ctl", "-D", data, "-l", f"{data}/log", *args]
+        as_postgres = ["su", "pgserver", "-s", "/bin/sh", "-c", shlex.join(pg_ctl)]  # PostgreSQL refuses root
+        done = subprocess.run(as_postgres if os.geteuid() == 0 else pg_ctl, capture_output=True, text=True, timeout=60)
+        if done.returncode != 0:
+            raise RuntimeError(f"pg_ctl {args[-1]} failed: {done.stdout} {done.stderr}")
+        if args[-1] != "stop":
+            self._admin = psycopg.connect(self._libpq(self.admin_url), autocommit=True)
 
-        self._admin = psycopg.connect(self._libpq(self.admin_url), autocommit=True)
+    @property
+    def running(self) -> bool:
+        return not self._admin.closed
 
     def close(self) -> None:
+        if not self.running:
+            self.start()
         for name in list(self._made):
             self.drop(name)
         self._admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")

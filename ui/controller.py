@@ -13,10 +13,14 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from annotator.commands import Changes, Command
 from annotator.db import Database
-from annotator.errors import AnnotatorError, DatabaseBusyError, DatabaseWriteError
+from annotator.errors import AnnotatorError, DatabaseBusyError, DatabaseWriteError, SaveFailure
 from annotator.workspace import TagInfo, Workspace
 
+from .pending_changes import Pending, PendingChanges
+
 EVERYTHING = Changes(everything=True)
+# What became of a change given to ``AppController._apply``.
+APPLIED, REFUSED, WAITING = "applied", "refused", "waiting"
 
 
 class _UndoableCommand(QUndoCommand):
@@ -32,13 +36,13 @@ class _UndoableCommand(QUndoCommand):
         if self._already_done:
             self._already_done = False
             return
-        if not self.controller._apply(self.command, done="Redone"):
+        if self.controller._apply(self.command, done="Redone") == REFUSED:
             self.setObsolete(True)
 
     def undo(self) -> None:
         # A failed undo or redo leaves the database as it was, but the stack has already moved:
         # marking the step obsolete drops it, so the history never claims a state the file lacks.
-        if not self.controller._apply(self.command, undo=True, done="Undone"):
+        if self.controller._apply(self.command, undo=True, done="Undone") == REFUSED:
             self.setObsolete(True)
 
 
@@ -68,6 +72,8 @@ class AppController(QObject):
         self.undo_stack = QUndoStack(self)
         self._tags: list[TagInfo] | None = None
         self._seen_version = self.workspace.change_counter()
+        # Changes a team server did not confirm, tried again until it answers (never on a file: its errors are final).
+        self.pending = PendingChanges(self)
 
     @property
     def db(self) -> Database:
@@ -77,14 +83,11 @@ class AppController(QObject):
     def run(self, command: Command) -> bool:
         """Do a command now (saved at once) and put it on the undo stack.
 
-        False if it was refused (the failed signal says why) or changed nothing (cancelled, all duplicates).
+        False if it was refused (the failed signal says why), changed nothing (cancelled, all duplicates), or waits
+        for a team server that does not answer (``pending``: it is saved, and put on the stack, once the server is back).
         """
-        if not self._apply(command, retry=lambda: self.run(command)):
-            return False
-        if command.changed_nothing:
-            return False
-        self.undo_stack.push(_UndoableCommand(self, command))
-        return True
+        return self._apply(command, retry=lambda: self.run(command), push=True) == APPLIED \
+            and not command.changed_nothing
 
     def tags(self) -> list[TagInfo]:
         if self._tags is None:
@@ -111,20 +114,43 @@ class AppController(QObject):
         """Everything may have changed (a merge, another window): reload all views."""
         self._announce(EVERYTHING)
 
-    def _apply(self, command: Command, undo: bool = False, retry=None, done: str = "Saved") -> bool:
+    def _apply(self, command: Command, undo: bool = False, retry=None, done: str = "Saved", push: bool = False) -> str:
+        """APPLIED, REFUSED, or WAITING: the server did not answer, and the change waits in ``pending``."""
+        item = Pending(command, undo, done, push)
+        if len(self.pending):  # changes wait for the server: this one goes behind them, so their order holds
+            self.pending.keep(item)
+            return WAITING
         try:
             changes = self.workspace.undo(command) if undo else self.workspace.run(command)
         except (DatabaseWriteError, DatabaseBusyError) as exc:
+            if exc.reason == SaveFailure.OFFLINE:
+                item.unconfirmed = exc.unconfirmed
+                self.pending.keep(item, str(exc))
+                return WAITING
             self.saveFailed.emit(command.label or "Change not saved", str(exc), retry, exc.reason)
-            return False
+            return REFUSED
         except AnnotatorError as exc:
-            self.failed.emit(command.label or "Change refused", str(exc))
-            return False
+            self.refused(command, exc)
+            return REFUSED
+        self.confirmed(item, changes)
+        return APPLIED
+
+    def confirmed(self, item: Pending, changes: Changes | None) -> None:
+        """``item`` is saved (``changes``: what it changed; None: saved before its answer was lost)."""
+        changes = EVERYTHING if changes is None else changes
+        command = item.command
         if changes:
             self._seen_version = self.workspace.change_counter()  # our own change is not news from elsewhere
             self._announce(changes)
-            self.saved.emit(f"{done}: {command.label}" if command.label else done)
-        return True
+            self.saved.emit(f"{item.done}: {command.label}" if command.label else item.done)
+        if item.push and not command.changed_nothing:
+            self.undo_stack.push(_UndoableCommand(self, command))
+
+    def refused(self, command: Command, exc: AnnotatorError, saving: bool = False) -> None:
+        if saving:
+            self.saveFailed.emit(command.label or "Change not saved", str(exc), None, getattr(exc, "reason", None))
+        else:
+            self.failed.emit(command.label or "Change refused", str(exc))
 
     def _announce(self, changes: Changes) -> None:
         if changes.tags or changes.everything:

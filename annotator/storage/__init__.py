@@ -62,8 +62,9 @@ class Store(Protocol):
     def write_id(self) -> str | None:
         """The id of the write transaction now about to commit, to ask ``commit_confirmed`` about (None: no need)."""
 
-    def commit_confirmed(self, write_id: str) -> bool:
-        """True if the transaction ``write_id`` was committed although the answer to its commit was lost."""
+    def commit_confirmed(self, write_id: str) -> bool | None:
+        """Whether the transaction ``write_id`` was committed although the answer to its commit was lost (None:
+        the database cannot say now)."""
 
     def backup(self, reason: str) -> Path | None:
         """Keep a consistent copy before risky work (an upgrade, a merge); the copy written (None: none kept)."""

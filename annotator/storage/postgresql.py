@@ -116,22 +116,27 @@ class PostgresStore:
 
     # -- failures -------------------------------------------------------------------------------------
 
-    def commit_confirmed(self, write_id: str) -> bool:
-        """Ask the server (on a new connection) whether ``write_id`` was committed: False if it cannot answer."""
+    def commit_confirmed(self, write_id: str) -> bool | None:
+        """Ask the server (on a new connection) whether ``write_id`` was committed; None if it cannot answer now."""
         try:
             with self.engine.connect() as conn:
                 status = conn.execute(text("SELECT pg_xact_status(CAST(:xid AS xid8))"), {"xid": write_id}).scalar()
         except DBAPIError:
-            return False
-        return status == "committed"
+            return None
+        # "in progress" cannot outlive its connection for long: the server rolls back a transaction whose client went.
+        return True if status == "committed" else None if status == "in progress" else False
 
     def save_failure(self, exc: DBAPIError, outcome: str) -> AnnotatorError | None:
         state = getattr(exc.orig, "sqlstate", None) or ""
         where = shown_url(self.url)
-        if state == _REFUSED:
-            return AnnotatorError(f"{where} refused this change: {_first_line(exc)} — on a team server you change only "
-                                  "your own annotations, links and attachments; tags, claims and articles are changed "
-                                  "by the team's admins")
+        if state == _REFUSED:  # row-level security, the cascade guard's own sentence (pg_setup), or no privilege
+            detail = _first_line(exc)
+            if "row-level security" in detail:
+                detail = (f"{self.user} may add, change and delete only {self.user}'s own annotations, links and "
+                          "claim attachments; tags, claims, settings and changes to articles are for the team's admins")
+            elif "permission denied" in detail:
+                detail += f" (the database's owner lets {self.user} in with `annotator db grant URL {self.user}`)"
+            return AnnotatorError(f"{where} refused this change: {detail}")
         if state in _BUSY:
             return DatabaseBusyError(f"{where} is busy; try again in a moment", SaveFailure.BUSY)
         if isinstance(exc, OperationalError) or exc.connection_invalidated or state.startswith(("08", "57P")):

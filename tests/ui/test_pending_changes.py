@@ -1,0 +1,77 @@
+"""The app on a team server that stops answering: it says so, keeps the change, tries again by itself, and saves it
+once — in order, on the undo stack — when the server is back."""
+
+from __future__ import annotations
+
+import pytest
+
+from annotator.commands import AddAnnotations, AnnotationSpec, UpdateAnnotation
+from annotator.importer import ArticleText, ImportArticles
+from annotator.workspace import Workspace
+from ui import pending_changes
+from ui.controller import AppController
+
+
+@pytest.fixture
+def controller(qtbot, pg_server, pg_database, monkeypatch):
+    monkeypatch.setattr(pending_changes, "RETRY_DELAYS_S", (0.2, 0.4))  # the tests need not wait for the real back-off
+    workspace = Workspace.open(pg_server.url(pg_database, "alice"))
+    workspace.run(ImportArticles([ArticleText(text="The minister denied every allegation.", title="T", outlet="O")]))
+    controller = AppController(workspace, "alice")
+    yield controller
+    if not pg_server.running:
+        pg_server.start()
+    workspace.close()
+
+
+def teammate_view(pg_server, pg_database) -> list[tuple[int, int, str, str]]:
+    with Workspace.open(pg_server.url(pg_database, "bob")) as bob:
+        return [(a.start, a.end, a.tag, a.annotator) for a in bob.article_annotations(1)]
+
+
+def test_a_change_made_while_the_server_is_down_waits_and_is_saved_once_when_it_is_back(
+        controller, qtbot, pg_server, pg_database):
+    status = []
+    controller.pending.changed.connect(lambda count, words: status.append((count, words)))
+    failures = []
+    controller.saveFailed.connect(lambda *args: failures.append(args))
+    pg_server.stop()
+    add = AddAnnotations([AnnotationSpec(1, 4, 12, "allegation", "")], "alice")
+    assert controller.run(add) is False  # not saved yet
+    assert len(controller.pending) == 1 and controller.undo_stack.count() == 0
+    assert status[-1][0] == 1 and "cannot be reached: 1 change waiting to be saved" in status[-1][1]
+    assert failures == []  # no error dialog: the app keeps trying
+
+    pg_server.start()
+    qtbot.waitUntil(lambda: len(controller.pending) == 0, timeout=10_000)
+    assert status[-1] == (0, "Connected to the server again: every waiting change is saved")
+    assert controller.undo_stack.count() == 1
+    assert teammate_view(pg_server, pg_database) == [(4, 12, "allegation", "alice")]
+
+
+def test_changes_made_while_waiting_queue_behind_and_keep_their_order(controller, qtbot, pg_server, pg_database):
+    add = AddAnnotations([AnnotationSpec(1, 4, 12, "allegation", "")], "alice")
+    controller.run(add)
+    uuid = add.result.added[0]
+    pg_server.stop()
+    controller.run(UpdateAnnotation(uuid, tag="evidence"))
+    controller.run(UpdateAnnotation(uuid, tag="denial"))
+    assert len(controller.pending) == 2
+    pg_server.start()
+    qtbot.waitUntil(lambda: len(controller.pending) == 0, timeout=10_000)
+    assert teammate_view(pg_server, pg_database) == [(4, 12, "denial", "alice")]
+    controller.undo_stack.undo()  # the last one saved is the last one undone
+    assert teammate_view(pg_server, pg_database) == [(4, 12, "evidence", "alice")]
+
+
+def test_an_undo_while_the_server_is_down_is_kept_not_dropped(controller, qtbot, pg_server, pg_database):
+    controller.run(AddAnnotations([AnnotationSpec(1, 4, 12, "allegation", "")], "alice"))
+    pg_server.stop()
+    controller.undo_stack.undo()
+    assert len(controller.pending) == 1
+    assert controller.undo_stack.count() == 1 and controller.undo_stack.canRedo()  # the step is not made obsolete
+    pg_server.start()
+    qtbot.waitUntil(lambda: len(controller.pending) == 0, timeout=10_000)
+    assert teammate_view(pg_server, pg_database) == []
+    controller.undo_stack.redo()
+    assert teammate_view(pg_server, pg_database) == [(4, 12, "allegation", "alice")]
