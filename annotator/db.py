@@ -14,10 +14,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .errors import AnnotatorError, DatabaseWriteError, NewerSchemaError
+from .errors import AnnotatorError, DatabaseUnreachableError, DatabaseWriteError, NewerSchemaError, SaveFailure
 from .models import Base, Setting, Tag
 from .rules import TAG_PALETTE
 from .safe_files import Identity, file_identity, is_open_in_this_process
@@ -125,9 +125,17 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A read-only unit of work (rolled back at the end)."""
-        with self._reader() as session:
-            yield session
+        """A read-only unit of work (rolled back at the end).
+
+        A server that cannot be reached raises DatabaseUnreachableError (the next read reconnects by itself)."""
+        try:
+            with self._reader() as session:
+                yield session
+        except OperationalError as exc:
+            failure = self._store.save_failure(exc, "what is shown may be out of date until it answers again")
+            if getattr(failure, "reason", None) != SaveFailure.OFFLINE:
+                raise
+            raise DatabaseUnreachableError(str(failure)) from None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -76,5 +76,9 @@ class DatabaseWriteError(AnnotatorError):
         self.unconfirmed: str | None = None
 
 
+class DatabaseUnreachableError(AnnotatorError):
+    """A read found the database's server unreachable (restarting, the network down); the next read reconnects."""
+
+
 class InvalidValueError(AnnotatorError):
     """A value breaks a rule of annotator/rules.py (too long, a control character, a malformed date…)."""

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from annotator.commands import AddAnnotations, AnnotationSpec
-from annotator.errors import DatabaseWriteError, SaveFailure
+from annotator.errors import DatabaseUnreachableError, DatabaseWriteError, SaveFailure
 from annotator.importer import ArticleText, ImportArticles
 from annotator.workspace import Workspace
 
@@ -117,4 +117,16 @@ def test_a_lost_answer_the_server_cannot_confirm_yet_is_asked_about_before_a_ret
             pg_server.start()
     assert caught.value.reason == SaveFailure.OFFLINE and caught.value.unconfirmed
     assert server_workspace.db.was_committed(caught.value.unconfirmed) is True
+    assert len(stored(server_workspace)) == 1
+
+
+def test_a_read_while_the_server_is_down_says_so_and_the_next_read_reconnects(server_workspace, pg_server):
+    server_workspace.run(tag())
+    pg_server.stop()
+    try:
+        with pytest.raises(DatabaseUnreachableError) as caught:
+            server_workspace.article_annotations(1)
+        assert "cannot be reached" in str(caught.value)
+    finally:
+        pg_server.start()
     assert len(stored(server_workspace)) == 1

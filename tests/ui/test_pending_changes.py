@@ -75,3 +75,27 @@ def test_an_undo_while_the_server_is_down_is_kept_not_dropped(controller, qtbot,
     assert teammate_view(pg_server, pg_database) == []
     controller.undo_stack.redo()
     assert teammate_view(pg_server, pg_database) == [(4, 12, "allegation", "alice")]
+
+
+def test_a_read_that_finds_the_server_down_is_told_once_not_logged_as_a_bug(qtbot, tmp_path, monkeypatch):
+    import sys
+    import threading
+
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from annotator.errors import DatabaseUnreachableError
+    from ui.dialogs import errors
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    monkeypatch.setitem(errors._last_unreachable, "at", -1e9)
+    log = errors.install_excepthook(tmp_path / "logs")
+    problem = DatabaseUnreachableError("postgresql://alice@/team cannot be reached (server closed the connection)")
+    for _ in range(2):  # twice within a minute: said once
+        sys.excepthook(DatabaseUnreachableError, problem, None)
+    shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    assert [box.windowTitle() for box in shown] == ["Server not reachable"]
+    assert "cannot be reached" in shown[0].text() and "reconnects by itself" in shown[0].informativeText()
+    assert not shown[0].isModal()
+    assert "Unexpected error" not in log.read_text(encoding="utf-8")
+    shown[0].close()

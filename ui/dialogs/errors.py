@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 import traceback
 from datetime import datetime
 from logging.handlers import RotatingFileHandler
@@ -12,6 +13,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication, QGridLayout, QMessageBox, QSizePolicy, QSpacerItem, QWidget
+
+from annotator.errors import DatabaseUnreachableError
 
 from .. import APP_NAME
 from ..wording import as_sentence
@@ -85,6 +88,9 @@ def install_excepthook(log_dir: str | Path | None = None) -> Path:
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc_value, exc_tb)
             return
+        if issubclass(exc_type, DatabaseUnreachableError):  # not a bug: the server is restarting or the network down
+            _tell_unreachable(exc_value)
+            return
         text = "".join(traceback.format_exception(exc_type, exc_value, exc_tb))
         try:
             _logger.error("Unexpected error\n%s", text)
@@ -115,6 +121,25 @@ def install_excepthook(log_dir: str | Path | None = None) -> Path:
     sys.excepthook = hook
     threading.excepthook = thread_hook
     return log_path
+
+
+_UNREACHABLE_QUIET_S = 60.0  # a server down for a while is said once a minute, not at every read
+_last_unreachable: dict = {"at": -_UNREACHABLE_QUIET_S, "box": None}
+
+
+def _tell_unreachable(exc: BaseException) -> None:
+    """A read failed because the team server does not answer: say so (once a minute at most), without a log entry."""
+    now = time.monotonic()
+    if now - _last_unreachable["at"] < _UNREACHABLE_QUIET_S or QApplication.instance() is None:
+        return
+    _last_unreachable["at"] = now
+    box = build_error_box(QApplication.activeWindow(), "Server not reachable", str(exc),
+                          advice="The app reconnects by itself; changes you make meanwhile are kept and saved when "
+                                 "the server answers.")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    _last_unreachable["box"] = box  # kept alive while shown (it may have no parent)
+    box.setWindowModality(Qt.WindowModality.NonModal)  # the analyst can go on reading what is shown
+    box.show()
 
 
 def build_unexpected_error_box(parent: QWidget | None, exc: BaseException, text: str, log_path: Path) -> QMessageBox:
