@@ -108,6 +108,11 @@ class Database:
         """
         return self._store.change_counter()
 
+    def listener(self):
+        """A server's listener for teammates' commits (``annotator.storage.pg_listen.Listener``); None for a file."""
+        listen = getattr(self._store, "listener", None)
+        return listen() if listen is not None else None
+
     @property
     def name(self) -> str:
         """The database for a message or a title: the file's name, or the server URL without its password."""

@@ -63,6 +63,21 @@ class Workspace:
         """Changes whenever anything is committed, here or elsewhere (see ``Database.change_counter``)."""
         return self.db.change_counter()
 
+    def change_fd(self) -> int | None:
+        """A socket that becomes readable when a teammate commits (a server's listener); None for a file."""
+        listener = self.db.listener()
+        return listener.fileno() if listener is not None else None
+
+    def changes_elsewhere(self) -> Changes | None:
+        """What teammates committed since last asked, as exactly as their notices say (None: nothing, or a file)."""
+        listener = self.db.listener()
+        if listener is None:
+            return None
+        from .storage.pg_listen import summarise
+
+        changed = summarise(listener.drain())
+        return Changes(**changed) if changed is not None else None
+
     # -- writes ---------------------------------------------------------------------------------
 
     def run(self, command: Command) -> Changes:

@@ -4,7 +4,9 @@ runs tests/e2e that way); the report says which platform ran. Every test gets it
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 from collections.abc import MutableMapping
 from pathlib import Path
 
@@ -93,16 +95,24 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
+def pg_server(request):
     """The tests' own PostgreSQL server (see tests/pg_server.py); skipped with the reason if none can be had."""
     from tests import pg_server as server_module
 
+    if request.config.getoption("--backend") == "sqlite":
+        pytest.skip("--backend sqlite: no PostgreSQL tests")
     reason = server_module.available()
     if reason is not None:
         pytest.skip(reason)
-    server = server_module.TestServer(tmp_path_factory.mktemp("pg"))
-    yield server
-    server.close()
+    # Not under pytest's own temp folder: another pytest run resets that to mode 0700, and the server runs as
+    # another user when the tests run as root.
+    folder = Path(tempfile.mkdtemp(prefix="spanner-test-pg-"))
+    server = server_module.TestServer(folder)
+    try:
+        yield server
+    finally:
+        server.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

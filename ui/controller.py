@@ -8,7 +8,7 @@ Panels never touch storage themselves; they read records through ``controller.wo
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QSocketNotifier, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from annotator.commands import Changes, Command
@@ -74,6 +74,12 @@ class AppController(QObject):
         self._seen_version = self.workspace.change_counter()
         # Changes a team server did not confirm, tried again until it answers (never on a file: its errors are final).
         self.pending = PendingChanges(self)
+        # On a team server a teammate's commit wakes us at once (the listener's socket), not at the next poll.
+        self._notifier: QSocketNotifier | None = None
+        self._live = self.workspace.change_fd() is not None
+        self._watch_server()
+        if self._live:  # reading the counter after our own save may have taken in a teammate's notice: look now
+            self.saved.connect(lambda _words: QTimer.singleShot(0, self._take_changes_elsewhere))
 
     @property
     def db(self) -> Database:
@@ -103,11 +109,40 @@ class AppController(QObject):
 
     def refresh_if_changed_elsewhere(self) -> bool:
         """Reload every view if another window or the command line changed the database since we last looked."""
+        if self._live:
+            return self._take_changes_elsewhere()
         version = self.workspace.change_counter()
         if version is None or version == self._seen_version:
             return False
         self._seen_version = version
         self.notify_external_change()
+        return True
+
+    def _watch_server(self) -> None:
+        """Wait on the server listener's socket (a new one after a reconnect; none while the server is away)."""
+        fd = self.workspace.change_fd() if self._live else None
+        if self._notifier is not None:
+            if fd == self._notifier.socket():
+                return
+            self._drop_notifier()
+        if fd is not None:
+            self._notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
+            self._notifier.activated.connect(self._take_changes_elsewhere)
+
+    def _drop_notifier(self) -> None:
+        self._notifier.setEnabled(False)
+        self._notifier.deleteLater()
+        self._notifier = None
+
+    def _take_changes_elsewhere(self) -> bool:
+        """Show what teammates committed, exactly as their notices say (our own commits were shown when made)."""
+        changes = self.workspace.changes_elsewhere()
+        if changes is not None and changes.everything and self._notifier is not None:
+            self._drop_notifier()  # the listener may have reconnected: its socket is another one
+        self._watch_server()
+        if not changes:
+            return False
+        self._announce(changes)
         return True
 
     def notify_external_change(self) -> None:
