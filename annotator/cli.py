@@ -40,6 +40,7 @@ from .importer import ImportArticles, import_paths, read_articles
 from .queries import get_article, is_storable_text, list_articles, list_tags, whole_number
 from .rules import check_annotator_name, printable, safe_repr
 from .safe_files import shown
+from .storage import as_location
 from .wording import plural
 
 PROG = "annotator"
@@ -257,8 +258,13 @@ def describe_os_error(exc: OSError) -> str:
 
 @contextmanager
 def open_db(path: str, create: bool = False) -> Iterator[Database]:
-    """Open DB; if this call created the file and the command fails, remove it again."""
-    target = Path(path)
+    """Open DB (a file, or a server's URL); if this call created the file and the command fails, remove it again."""
+    location = as_location(path)
+    if not isinstance(location, Path):  # a server database: made by `annotator db init`, never by a command
+        with Database.open(location, create=False) as db:
+            yield db
+        return
+    target = location
     existed = target.exists()
     if not create and not existed:
         raise NotFoundError(f"there is no database at {path}")
@@ -277,7 +283,10 @@ def open_db(path: str, create: bool = False) -> Iterator[Database]:
 
 
 def default_annotator(db: Database) -> str:
-    """The app's analyst setting, else the login name, tidied as the app tidies it; "analyst" if neither is usable."""
+    """On a server, the role connected (the only one it lets us write as); for a file, the app's analyst setting,
+    else the login name, tidied as the app tidies it; "analyst" if neither is usable."""
+    if db.server_user is not None:
+        return db.server_user
     with db.session() as session:
         setting = get_setting(session, "analyst")
     for candidate in (setting, _login_name()):

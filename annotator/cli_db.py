@@ -1,7 +1,7 @@
 """The command line for a team server: ``db init URL``, ``db upgrade URL``, ``db grant URL ROLE [--admin]``.
 
 Registered by ``cli.build_parser`` and run by ``cli.main`` (one ``error:`` line, exit 1). See docs/CLI.md, section
-``db``, and the README's team-server set-up.
+``db``, docs/TEAM_SERVER.md and the README's team-server set-up.
 """
 
 from __future__ import annotations
@@ -22,20 +22,25 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     q = actions.add_parser("init", help="create the annotation schema and the team's rules in an empty database")
     q.add_argument("url", metavar="URL", help="postgresql://OWNER@HOST:PORT/DATABASE")
     q.set_defaults(run=cmd_init)
-    q = actions.add_parser("upgrade", help="upgrade the schema to this version's (never done silently on open)")
-    q.add_argument("url", metavar="URL")
+    q = actions.add_parser("upgrade", help="upgrade the schema to this version's and re-apply the team's rules "
+                                           "(never done silently on open)")
+    q.add_argument("url", metavar="URL", help="postgresql://OWNER@HOST:PORT/DATABASE")
     q.set_defaults(run=cmd_upgrade)
-    q = actions.add_parser("grant", help="let an existing PostgreSQL role work in the database")
-    q.add_argument("url", metavar="URL")
+    q = actions.add_parser("grant", help="let an existing PostgreSQL role work in the database (or stop it)")
+    q.add_argument("url", metavar="URL", help="postgresql://OWNER@HOST:PORT/DATABASE")
     q.add_argument("role", metavar="ROLE", help="the analyst's PostgreSQL role (CREATE ROLE … LOGIN)")
-    q.add_argument("--admin", action="store_true", help="may also change tags, claims and articles")
+    how = q.add_mutually_exclusive_group()
+    how.add_argument("--admin", action="store_true", help="may also change tags, claims, articles and anyone's rows")
+    how.add_argument("--revoke", action="store_true", help="take the role off the team: it can no longer read or "
+                                                           "write (its annotations stay)")
     q.set_defaults(run=cmd_grant)
 
 
 def cmd_init(args) -> int:
     location = as_location(args.url)
     server_admin.initialise(location)
-    say_done(f"created the annotation database at {shown_url(location)}")
+    say_done(f"created the annotation database at {shown_url(location)}; let analysts in with "
+             f"`annotator db grant {shown_url(location)} ROLE`")
     return 0
 
 
@@ -48,6 +53,9 @@ def cmd_upgrade(args) -> int:
 
 def cmd_grant(args) -> int:
     location = as_location(args.url)
-    server_admin.grant(location, args.role, admin=args.admin)
-    say_done(f"{args.role} may now work in {shown_url(location)}" + (" as an admin" if args.admin else ""))
+    server_admin.grant(location, args.role, admin=args.admin, revoke=args.revoke)
+    if args.revoke:
+        say_done(f"{args.role} is no longer on the team of {shown_url(location)}")
+    else:
+        say_done(f"{args.role} may now work in {shown_url(location)}" + (" as an admin" if args.admin else ""))
     return 0

@@ -17,7 +17,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .errors import AnnotatorError, DatabaseUnreachableError, DatabaseWriteError, NewerSchemaError, SaveFailure
+from .errors import DatabaseUnreachableError, DatabaseWriteError, SaveFailure
 from .models import Base, Setting, Tag
 from .rules import TAG_PALETTE
 from .safe_files import Identity, file_identity, is_open_in_this_process
@@ -79,7 +79,7 @@ class Database:
             if store.migrates_on_open or migrate:
                 db._create_or_upgrade()
             else:
-                db._check_current()
+                store.check_current()
         except Exception:
             db.close()
             store.discard()
@@ -185,23 +185,6 @@ class Database:
             if failure is None:
                 raise
             raise failure from None
-
-    def _check_current(self) -> None:
-        """Refuse a server database that ``annotator db init`` / ``db upgrade`` has not made current."""
-        where = shown_url(self.location)
-        if self._store.is_new:
-            raise AnnotatorError(f"{where} holds no annotation database yet: its owner makes one with "
-                                 f"`annotator db init {where}`")
-        mark = self._store.schema_mark()
-        if mark is None:
-            raise AnnotatorError(f"{where} is not an annotation database")
-        if mark > SCHEMA_VERSION:
-            raise NewerSchemaError(f"{where} was upgraded by a newer version of this app (schema {mark}; this "
-                                   f"version reads up to {SCHEMA_VERSION}): update the app")
-        if mark < SCHEMA_VERSION:
-            raise AnnotatorError(f"{where} has schema {mark}, older than this version's {SCHEMA_VERSION}: its owner "
-                                 f"upgrades it with `annotator db upgrade {where}` (a server database is never "
-                                 "upgraded silently)")
 
     def _create_schema(self) -> None:
         from .migrations_runner import stamp_head, upgrade_to_head

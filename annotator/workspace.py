@@ -36,8 +36,8 @@ class Workspace:
         self.db = db  # for the core's file operations (export, share, a copy elsewhere)
         self._owns = owns_database
         # Who makes the changes run here (the app's analyst): edits are recorded as theirs. None: the database's
-        # analyst setting, as the command line records.
-        self.analyst = analyst
+        # analyst setting, as the command line records; on a team server, the role connected (nobody else can write).
+        self.analyst = analyst if analyst is not None else db.server_user
 
     @classmethod
     def open(cls, target: StoreTarget, create: bool = True) -> Workspace:

@@ -124,6 +124,16 @@ def pg_database(pg_server) -> str:
 
 
 @pytest.fixture
+def pg_plain_url(pg_server):
+    """A fresh database made with `db init` alone (no team members yet), as its owner: the core tests' ``[pg]`` db."""
+    from tests.pg_server import PLAIN
+
+    name = pg_server.new_database(PLAIN)
+    yield pg_server.url(name)
+    pg_server.drop(name)
+
+
+@pytest.fixture
 def pg_url(pg_server, pg_database):
     """The fresh database's URL as its owner (an admin: row-level security lets the owner write as anyone)."""
     return pg_server.url(pg_database)

@@ -6,7 +6,7 @@ four login roles, none a superuser (superusers pass row-level security, so no te
 * ``spanner_owner`` owns every test database (what ``annotator db init`` runs as on a managed service);
 * ``alice`` and ``bob``, team members; ``carol``, a member granted admin.
 
-A template database is made once with ``annotator db init`` and ``db grant``; each test gets a copy (about 60 ms).
+Template databases are made once with ``annotator db init`` (and ``db grant``); each test gets a copy (about 60 ms).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL, make_url
 
 OWNER, MEMBERS, ADMIN = "spanner_owner", ("alice", "bob"), "carol"
-TEMPLATE = "spanner_template"
+TEMPLATE, PLAIN = "spanner_template", "spanner_plain"
 
 
 def available() -> str | None:
@@ -79,15 +79,19 @@ class TestServer:
     # -- databases --------------------------------------------------------------------------------
 
     def _make_template(self) -> None:
+        """PLAIN: ``db init`` only (the core's tests, run as the owner, meet no analyst they did not make);
+        TEMPLATE: also alice and bob granted, carol as an admin."""
         from annotator.cli import main as cli
 
-        self._admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
-        self._admin.execute(f'CREATE DATABASE {TEMPLATE} OWNER "{OWNER}" ENCODING \'UTF8\' TEMPLATE template0')
-        owner = self.url(TEMPLATE).render_as_string(hide_password=False)
-        for argv in (["db", "init", owner], *(["db", "grant", owner, role] for role in MEMBERS),
-                     ["db", "grant", owner, ADMIN, "--admin"]):
-            if cli(argv) != 0:
-                raise RuntimeError(f"annotator {' '.join(argv)} failed while making the test template")
+        for name in (PLAIN, TEMPLATE):
+            self._admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            self._admin.execute(f'CREATE DATABASE {name} OWNER "{OWNER}" ENCODING \'UTF8\' TEMPLATE template0')
+            owner = self.url(name).render_as_string(hide_password=False)
+            grants = [] if name == PLAIN else [*(["db", "grant", owner, role] for role in MEMBERS),
+                                               ["db", "grant", owner, ADMIN, "--admin"]]
+            for argv in (["db", "init", owner], *grants):
+                if cli(argv) != 0:
+                    raise RuntimeError(f"annotator {' '.join(argv)} failed while making the test template")
 
     def new_database(self, template: str = TEMPLATE) -> str:
         """A fresh annotation database copied from the template (made current and granted): its name."""
@@ -158,7 +162,8 @@ class TestServer:
             self.start()
         for name in list(self._made):
             self.drop(name)
-        self._admin.execute(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+        for name in (PLAIN, TEMPLATE):
+            self._admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         self._admin.close()
         if self._server is not None:
             self._server.cleanup()

@@ -50,6 +50,9 @@ class Store(Protocol):
     def schema_mark(self) -> int | None:
         """The SCHEMA_VERSION last written with ``mark_schema`` (None if unknown)."""
 
+    def check_current(self) -> None:
+        """Refuse a database that is not current and is not migrated on open (a server: ``annotator db upgrade``)."""
+
     def mark_schema(self) -> None:
         """Record SCHEMA_VERSION (and that the database is ours) where ``schema_mark`` reads it."""
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import URL, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
-from ..errors import AnnotatorError, DatabaseBusyError, DatabaseWriteError, SaveFailure
+from ..errors import AnnotatorError, DatabaseBusyError, DatabaseWriteError, NewerSchemaError, SaveFailure
 from ..safe_files import Identity
-from . import shown_url
+from . import SCHEMA_VERSION, shown_url
 
 # pg_advisory_xact_lock's key for "one writer at a time" ('SPAN' in ASCII): any fixed number works.
 WRITE_LOCK_KEY = 0x5350414E
@@ -37,7 +37,7 @@ def open_store(location: Path | URL, create: bool) -> PostgresStore:
     """The store for the server database at ``location`` (a ``postgresql://`` URL)."""
     if isinstance(location, Path):
         raise AnnotatorError(f"{location} is a file, not a server database")
-    return PostgresStore(server_url(location))
+    return PostgresStore(server_url(location), shown_url(location))
 
 
 def server_url(location: URL) -> URL:
@@ -69,8 +69,9 @@ class PostgresStore:
     path = None
     migrates_on_open = False  # ``annotator db init`` / ``db upgrade`` do that, on purpose
 
-    def __init__(self, url: URL):
+    def __init__(self, url: URL, where: str):
         self.url = url
+        self.where = where  # the URL as given, its password hidden: for messages
         self.engine = make_engine(url)
         self.write_bind = self.engine.execution_options(spanner_write=True)
         self._began = threading.local()  # per thread: the id of the write transaction last begun
@@ -82,13 +83,13 @@ class PostgresStore:
                 self.is_new = not inspect(conn).has_table("alembic_version")
         except OperationalError as exc:
             self.engine.dispose()
-            raise AnnotatorError(f"{shown_url(url)} cannot be reached: {_first_line(exc)}") from None
+            raise AnnotatorError(f"{where} cannot be reached: {_first_line(exc)}") from None
         except BaseException:
             self.engine.dispose()
             raise
         if encoding != "UTF8":
             self.engine.dispose()
-            raise AnnotatorError(f"{shown_url(url)} stores text as {encoding}; annotation databases need UTF8 "
+            raise AnnotatorError(f"{where} stores text as {encoding}; annotation databases need UTF8 "
                                  "(CREATE DATABASE … ENCODING 'UTF8')")
 
     def _on_begin(self, conn) -> None:
@@ -104,9 +105,39 @@ class PostgresStore:
     # -- the schema ----------------------------------------------------------------------------------
 
     def schema_mark(self) -> int | None:
-        with self.engine.connect() as conn:
-            revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        try:
+            with self.engine.connect() as conn:
+                revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except ProgrammingError as exc:
+            if getattr(exc.orig, "sqlstate", None) == _REFUSED:  # no privileges on our tables at all
+                raise AnnotatorError(f"{self.user} is not on the team of {self.where}: its owner lets "
+                                     f"{self.user} in with `annotator db grant URL {self.user}`") from None
+            raise
         return int(revision) if revision and revision.isdigit() else None
+
+    def check_current(self) -> None:
+        """Refuse a server database that ``annotator db init`` / ``db upgrade`` has not made current."""
+        from .pg_setup import SETUP_VERSION, setup_version
+
+        where = self.where
+        if self.is_new:
+            raise AnnotatorError(f"{where} holds no annotation database yet: its owner makes one with "
+                                 f"`annotator db init {where}`")
+        mark = self.schema_mark()
+        if mark is None:
+            raise AnnotatorError(f"{where} is not an annotation database")
+        if mark > SCHEMA_VERSION:
+            raise NewerSchemaError(f"{where} was upgraded by a newer version of this app (schema {mark}; this "
+                                   f"version reads up to {SCHEMA_VERSION}): update the app")
+        with self.engine.connect() as conn:
+            rules = setup_version(conn)
+        if mark < SCHEMA_VERSION:
+            raise AnnotatorError(f"{where} has schema {mark}, older than this version's {SCHEMA_VERSION}: its owner "
+                                 f"upgrades it with `annotator db upgrade {where}` (a server database is never "
+                                 "upgraded silently)")
+        if rules is None or rules < SETUP_VERSION:
+            raise AnnotatorError(f"{where} has no team rules yet, or older ones than this version's: its owner "
+                                 f"applies them with `annotator db upgrade {where}`")
 
     def mark_schema(self) -> None:
         """Nothing to do: the server's alembic_version row is the mark."""
@@ -128,7 +159,7 @@ class PostgresStore:
 
     def save_failure(self, exc: DBAPIError, outcome: str) -> AnnotatorError | None:
         state = getattr(exc.orig, "sqlstate", None) or ""
-        where = shown_url(self.url)
+        where = self.where
         if state == _REFUSED:  # row-level security, the cascade guard's own sentence (pg_setup), or no privilege
             detail = _first_line(exc)
             if "row-level security" in detail:

@@ -89,6 +89,9 @@ class SQLiteStore:
         with self.engine.connect() as conn:
             return conn.exec_driver_sql("PRAGMA user_version").scalar()
 
+    def check_current(self) -> None:
+        """Nothing to refuse: a file is made current when it is opened (``migrates_on_open``)."""
+
     def mark_schema(self) -> None:
         with self.engine.begin() as conn:
             conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")

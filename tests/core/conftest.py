@@ -18,4 +18,4 @@ def backend(request) -> str:
 def db_target(backend, tmp_path, request):
     if backend == "sqlite":
         return tmp_path / "mine.db"
-    return request.getfixturevalue("pg_url")
+    return request.getfixturevalue("pg_plain_url")
