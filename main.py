@@ -1,4 +1,4 @@
-"""Start the desktop app: ``python main.py [DB] [--open ID...] [--screenshot FILE.png]``.
+"""Start the desktop app: ``python main.py [DB or postgresql://USER@HOST/DB] [--open ID...] [--screenshot FILE.png]``.
 
 Before Qt starts, on Linux with an X11 display, check the system libraries Qt's xcb platform plugin needs:
 without one of them Qt aborts with "Could not load the Qt platform plugin "xcb" ... even though it was found",

@@ -45,8 +45,9 @@ CHILDREN: dict[str, tuple[str, str, set[str]]] = {
     "W11-matrix": ("workloads_compare", "matrix_paint", {"W11"}),
     "W12": ("workloads_agreement", "agreement_speed", {"W12"}),
     "W13": ("workloads_formats", "export_speed", {"W13"}),
+    "W14": ("w14_server", "server_speed", {"W14"}),
 }
-ORDER = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W11", "W12", "W13", "W16", "M"]
+ORDER = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W11", "W12", "W13", "W14", "W16", "M"]
 
 
 def run_child(name: str, quick: bool) -> None:
@@ -203,7 +204,7 @@ def sort_key(row: Row) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", help="comma-separated workloads: W1..W7, W11, W12, W13, W16, M")
+    parser.add_argument("--only", help="comma-separated workloads: W1..W7, W11, W12, W13, W14, W16, M")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--write", action="store_true", help=f"also write {RESULTS.relative_to(REPO)}")
     parser.add_argument("--child", help=argparse.SUPPRESS)

@@ -14,6 +14,11 @@ from annotator.progress import CANCELLED
 
 from . import APP_NAME
 
+SERVER_NOTE_MS = 20000  # how long the status bar says that --analyst was ignored on a server
+SERVER_ADVICE = ("Check the server's address, that it is running, and that the team's admin has granted your "
+                 "PostgreSQL role access (annotator db grant URL ROLE). Your own database opens instead; it is "
+                 "not affected.")
+
 
 def default_database_path() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "annotations.db"
@@ -21,10 +26,12 @@ def default_database_path() -> Path:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="annotator-gui", description="Compare and annotate news articles side by side.")
-    parser.add_argument("database", nargs="?", help="annotation database to open (default: your own, in your data folder)")
+    parser.add_argument("database", nargs="?", help="annotation database to open: a file, or a team server's "
+                        "postgresql://USER@HOST:PORT/DATABASE (default: your own, in your data folder)")
     parser.add_argument("--open", nargs="+", type=int, metavar="ID", help="article ids to show side by side")
     parser.add_argument("--screenshot", metavar="FILE.png", help="render the loaded window to an image and exit")
-    parser.add_argument("--analyst", help="record new annotations under this name")
+    parser.add_argument("--analyst", help="record new annotations under this name (on a team server: always your "
+                        "PostgreSQL role)")
     parser.add_argument("--dark", action="store_true", help="use a dark palette")
     parser.add_argument("--size", default="1440x900", help="window size for --screenshot (WIDTHxHEIGHT)")
     return parser.parse_args(argv)
@@ -84,47 +91,74 @@ def build_window(args: argparse.Namespace):
 
     from .dialogs.analyst_dialog import ask_analyst_name
     from .dialogs.errors import show_error
-    from .main_window import MainWindow
 
-    db = open_database(Path(args.database) if args.database else None, show_error)
+    db = open_database(args.database or None, show_error)
     if db is None:
         return None
-    if args.screenshot:  # reproducible pictures: ignore (and never touch) the user's saved layout
-        import tempfile
-
-        scratch = Path(tempfile.mkdtemp(prefix="spanner-shot-")) / "settings.ini"
-        settings = QSettings(str(scratch), QSettings.Format.IniFormat)
-    else:
-        settings = QSettings()
+    settings = _scratch_settings() if args.screenshot else QSettings()
+    if db.server_user is not None:  # nothing to ask or to remember: the server says who this is
+        analyst, note = server_analyst(args, db.server_user)
+        return _window(args, db, analyst, settings, note)
     analyst = choose_analyst(args, settings, ask_analyst_name)
     if analyst is None:  # Cancel or Escape on the first-start prompt: start nothing, store nothing
         db.close()
         return CANCELLED
     remember_analyst(db, analyst)
-    from .controller import AppController
+    return _window(args, db, analyst, settings)
 
-    controller = AppController(db, analyst)
-    window = MainWindow(controller, settings)
+
+def _window(args: argparse.Namespace, db, analyst: str, settings, note: str | None = None):
+    from .controller import AppController
+    from .main_window import MainWindow
+
+    window = MainWindow(AppController(db, analyst), settings)
     if args.open:
         window.show_articles(args.open)
+    if note:  # once the window is up: a message shown before would sit under the status bar's own labels
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: window.statusBar().showMessage(note, SERVER_NOTE_MS))
     return window
 
 
-def open_database(path: Path | None, show_error):
-    """Open the chosen database, or the default one (created with the samples on first start)."""
+def _scratch_settings():
+    """Settings of their own for a screenshot: reproducible pictures ignore (and never touch) the saved layout."""
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    scratch = Path(tempfile.mkdtemp(prefix="spanner-shot-")) / "settings.ini"
+    return QSettings(str(scratch), QSettings.Format.IniFormat)
+
+
+def server_analyst(args: argparse.Namespace, role: str) -> tuple[str, str | None]:
+    """On a team server the analyst is the PostgreSQL role connected (the server records every change as theirs):
+    (that role, a note for the status bar if ``--analyst`` named someone else — it is ignored, not an error, so
+    the same shortcut opens a file and the server)."""
+    asked = usable_analyst(args.analyst)
+    if asked and asked != role:
+        return role, f"--analyst {asked} was ignored: on a team server you work as your PostgreSQL role, {role}"
+    return role, None
+
+
+def open_database(target: str | Path | None, show_error):
+    """Open the chosen database (a path, or a server's URL), or the default one (created with the samples on
+    first start)."""
     from annotator.db import Database
     from annotator.errors import AnnotatorError
     from annotator.importer import import_paths
+    from annotator.storage import as_location
 
-    target = path or default_database_path()
-    first_start = path is None and not target.exists()
+    chosen = target or default_database_path()
+    first_start = target is None and not Path(chosen).exists()
     try:
-        db = Database.open(target)
+        db = Database.open(chosen)
     except (AnnotatorError, OSError) as exc:
-        show_error(None, "Cannot open the database", f"{exc}",
+        on_server = not isinstance(as_location(chosen), Path)
+        show_error(None, "Cannot open the database", f"{exc}", SERVER_ADVICE if on_server else
                    "Check that the file is an annotation database and that you may read and write it. "
                    "Your own database is not affected.")
-        if path is not None:
+        if target is not None:
             return open_database(None, show_error)
         return None
     from .resources import samples_folder

@@ -30,7 +30,7 @@ from .panels.claims_editing import ClaimDialogs
 from .panels.claims_window import ClaimsUi
 from .panels.library_panel import LibraryPanel
 from .panels.passages_panel import PassagesPanel
-from .panels.status_bar import StatusBar
+from .panels.status_bar import StatusBar, database_key, fix_analyst_action
 
 MAX_INITIAL_COLUMNS = 6
 WATCH_INTERVAL_MS = 3000
@@ -49,7 +49,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.controller = controller
         self.settings = settings or QSettings()
-        self.setWindowTitle(controller.db.path.name)  # the platform adds " — Spanner", the app's display name
+        self.setWindowTitle(controller.db.name)  # the platform adds " — Spanner", the app's display name
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
         self.actions = ActionRegistry(self)
@@ -160,7 +160,7 @@ class MainWindow(QMainWindow):
         add("agreement", lambda: (self.agreement_dock.show(), self.agreement_dock.raise_()))
         add("compare_annotators", self._compare_annotators)
         add("manage_tags", lambda: dialogs.TagManagerDialog(self.controller, self).exec())
-        add("change_analyst", self._change_analyst)
+        fix_analyst_action(add("change_analyst", self._change_analyst), self.controller)  # on a server: read-only
         add("shortcuts", lambda: dialogs.show_shortcuts(self, self.actions))
 
     def _create_tag_actions(self) -> None:
@@ -369,6 +369,8 @@ class MainWindow(QMainWindow):
         show_charts(self, self.controller)
 
     def _change_analyst(self) -> None:
+        if self.controller.db.server_user is not None:
+            return
         name = dialogs.ask_analyst_name(self, self.controller.analyst)
         if name:
             self.settings.setValue("analyst", name)
@@ -389,7 +391,7 @@ class MainWindow(QMainWindow):
 
     # -- settings -------------------------------------------------------------------
     def _shown_key(self) -> str:
-        return f"shown/{self.controller.db.path.resolve()}".replace("\\", "/")
+        return f"shown/{database_key(self.controller.db)}"
 
     def _restore_settings(self) -> None:
         geometry = self.settings.value("window/geometry")

@@ -10,6 +10,7 @@ Copy Elsewhere… and Close. Other refusals get the plain error box.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +40,9 @@ _ADVICE = {
                            "it to a folder you can write to) and try again, or save a copy elsewhere and open that.",
     SaveFailure.BUSY: _OTHER_PROGRAM,
     SaveFailure.LOCKED: _OTHER_PROGRAM,
+    SaveFailure.OFFLINE: "Everything the server confirmed before this change is safe. The team server cannot be "
+                         "reached (it may be restarting, or the network is down): try again in a moment, or save "
+                         "a copy elsewhere to go on working offline and merge it back later.",
 }
 GENERAL_ADVICE = "Everything saved before this change is safe. Try again, or save a copy elsewhere."
 
@@ -103,16 +107,21 @@ def show_write_failure(parent: QWidget | None, controller, title: str, message: 
     return choice
 
 
-def suggested_copy_name(db_path: Path) -> str:
+def suggested_copy_name(db) -> str:
+    """A file name for a copy of ``db``: its file's name, or a server database's name, with the date and time."""
     stamp = datetime.now().strftime("%Y-%m-%d %H%M")
-    return f"{db_path.stem} (copy {stamp}){db_path.suffix or '.db'}"
+    if db.path is not None:
+        return f"{db.path.stem} (copy {stamp}){db.path.suffix or '.db'}"
+    # A server database's name may hold characters no file name may: each run of them becomes one dash.
+    stem = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "-", db.location.database or "").strip("-. ") or "team"
+    return f"{stem} (copy {stamp}).db"
 
 
 def save_copy_elsewhere(parent: QWidget | None, controller, out: str | Path | None = None) -> Path | None:
     """Ask where, write a complete copy of the open database there, check it; the file written, or None."""
     db = controller.db
     if out is None:
-        suggested = str(Path.home() / suggested_copy_name(Path(db.path)))
+        suggested = str(Path.home() / suggested_copy_name(db))
         out, _ = file_dialogs.getSaveFileName(parent, "Save a Copy Elsewhere", suggested, COPY_FILTER)
     if not out:
         return None

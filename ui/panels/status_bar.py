@@ -3,13 +3,56 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QStatusBar
+
+from annotator.rules import printable
 
 from ..controller import AppController
 from ..icons import icon
 from ..wording import escape_html, plural
 
 SAVED_SHOWN_MS = 4000
+# Why the analyst's name cannot be changed on a team server (the status bar's and the menu's tooltip).
+SERVER_ANALYST_TIP = "On a team server you work as your PostgreSQL role: every change is recorded under it"
+
+
+def database_label(db) -> str:
+    """The database in a few words: the file's name, or the server database's name and where it is (the whole URL,
+    which may carry a socket folder, is the tooltip)."""
+    if db.path is not None:
+        return db.name
+    url = db.location
+    host = url.host or url.query.get("host") or ""
+    host = host if isinstance(host, str) else host[0]  # several hosts to try (?host=a&host=b): the first
+    where = "this computer" if not host or host.startswith("/") else host  # a socket folder: this machine
+    return printable(f"{url.database} on {where}")
+
+
+def database_key(db) -> str:
+    """The database in the app's settings (what was shown in it): the file's full path, or a server database's URL
+    without its password, spelt one way however it was given (postgresql[+psycopg]://)."""
+    if db.path is not None:
+        return str(db.path.resolve()).replace("\\", "/")
+    return db.location.set(drivername="postgresql").render_as_string(hide_password=True)
+
+
+def fix_analyst_action(action: QAction, controller: AppController) -> None:
+    """On a team server, Change Analyst Name… is read-only: the server records the role connected, whatever a name
+    says (a file: left as it is)."""
+    if controller.db.server_user is None:
+        return
+    action.setEnabled(False)
+    action.setText(f"Annotating as {controller.analyst} (Your Server Role)")
+    action.setToolTip(SERVER_ANALYST_TIP)
+    action.setStatusTip(SERVER_ANALYST_TIP)
+
+
+def database_tooltip(db) -> str:
+    """What the status bar's database label says on hover: the file's full path, or the server and the role."""
+    if db.path is not None:
+        return str(db.path)
+    return f"{db.name}\nA team server: you work as the PostgreSQL role {db.server_user}"
 
 
 class StatusBar(QStatusBar):
@@ -22,7 +65,9 @@ class StatusBar(QStatusBar):
         self.analyst_label = QLabel()
         self.counts_label = QLabel()
         self.db_label = QLabel()
-        self.db_label.setToolTip(str(controller.db.path))
+        self.db_label.setToolTip(database_tooltip(controller.db))
+        if controller.db.server_user is not None:
+            self.analyst_label.setToolTip(SERVER_ANALYST_TIP)
         for widget in (self.saved_icon, self.saved_label):
             self.addWidget(widget)
         for widget in (self.analyst_label, self.counts_label, self.db_label):
@@ -35,7 +80,7 @@ class StatusBar(QStatusBar):
         controller.articlesChanged.connect(self.refresh_counts)
         controller.analystChanged.connect(self._show_analyst)
         self._show_analyst(controller.analyst)
-        self.db_label.setText(controller.db.path.name)
+        self.db_label.setText(database_label(controller.db))
         self.refresh_counts()
 
     def refresh_counts(self) -> None:
