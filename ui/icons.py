@@ -35,6 +35,7 @@ ICONS: dict[str, str] = {
     "analyst": "mdi6.account-edit-outline",
     "database": "mdi6.database-outline",
     "saved": "mdi6.check-circle-outline",
+    "waiting": "mdi6.cloud-off-outline",  # changes waiting for a team server that does not answer
     "close": "mdi6.close",
     "refresh": "mdi6.refresh",
     "quit": "mdi6.exit-to-app",

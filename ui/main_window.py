@@ -443,6 +443,9 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if len(self.controller.pending) and not dialogs.quit_with_changes_waiting(self, self.controller):
+            event.ignore()
+            return
         self.save_settings()
         self.passages.shutdown()
         self.agreement.shutdown()

@@ -99,3 +99,48 @@ def test_a_read_that_finds_the_server_down_is_told_once_not_logged_as_a_bug(qtbo
     assert not shown[0].isModal()
     assert "Unexpected error" not in log.read_text(encoding="utf-8")
     shown[0].close()
+
+
+@pytest.fixture
+def window_on_server(qtbot, pg_server, pg_database, monkeypatch):
+    from ui import app
+
+    monkeypatch.setattr(pending_changes, "RETRY_DELAYS_S", (30,))  # only the test's own "Try Again Now" retries
+    with Workspace.open(pg_server.url(pg_database)) as owner:
+        owner.run(ImportArticles([ArticleText(text="The minister denied every allegation.", title="T", outlet="O")]))
+    typed = pg_server.url(pg_database, "alice").set(drivername="postgresql").render_as_string(hide_password=False)
+    window = app.build_window(app.parse_args([typed]))
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    if not pg_server.running:
+        pg_server.start()
+    window.controller.db.close()
+
+
+def test_quitting_with_changes_waiting_asks_and_keep_working_keeps_the_window(window_on_server, pg_server,
+                                                                              pg_database, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    window = window_on_server
+    pg_server.stop()
+    window.controller.run(AddAnnotations([AnnotationSpec(1, 4, 12, "allegation", "")], "alice"))
+    status = window.statusBar().saved_label.text()
+    assert "cannot be reached: 1 change waiting to be saved" in status
+    asked: list[QMessageBox] = []
+    answers = iter(["keep", "retry"])
+
+    def answer(box):
+        asked.append((box.text(), [b.text() for b in box.buttons()]))
+        wanted = next(answers)
+        box.clickedButton = lambda: next(b for b in box.buttons() if b.objectName() == wanted)
+        if wanted == "retry":
+            pg_server.start()  # the server is back by the time the analyst asks again
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", answer)
+    assert window.close() is False  # Keep Working
+    assert asked[0][0].startswith("1 change is waiting for the server and not saved yet.")
+    assert sorted(asked[0][1]) == ["Keep Working", "Quit and Lose Them", "Try Again Now"]
+    assert window.close() is True  # Try Again Now: saved, so the window closes
+    assert teammate_view(pg_server, pg_database) == [(4, 12, "allegation", "alice")]

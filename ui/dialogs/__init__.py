@@ -20,6 +20,7 @@ _MODULE_OF = {
     "show_shortcuts": "shortcuts",
     "UrlDialog": "url_dialog", "import_from_url": "url_dialog",
     "TagManagerDialog": "tag_manager",
+    "build_waiting_box": "waiting_changes", "quit_with_changes_waiting": "waiting_changes",
     "WriteFailureDialog": "write_failure", "save_copy_elsewhere": "write_failure", "show_write_failure": "write_failure",
 }
 

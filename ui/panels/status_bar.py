@@ -76,6 +76,7 @@ class StatusBar(QStatusBar):
         self._fade.timeout.connect(self._clear_saved)
         self._clear_saved()
         controller.saved.connect(self.show_saved)
+        controller.pending.changed.connect(self.show_waiting)
         controller.annotationsChanged.connect(lambda _ids: self.refresh_counts())
         controller.articlesChanged.connect(self.refresh_counts)
         controller.analystChanged.connect(self._show_analyst)
@@ -93,7 +94,20 @@ class StatusBar(QStatusBar):
         self.saved_label.setText(what)
         self._fade.start()
 
+    def show_waiting(self, count: int, words: str) -> None:
+        """Changes waiting for the team server (``count``), or (0) all of them saved at last: until then it stays."""
+        if not count:
+            self.saved_icon.setPixmap(icon("saved").pixmap(14, 14))
+            self.show_saved(words)
+            return
+        self._fade.stop()
+        self.saved_icon.setPixmap(icon("waiting").pixmap(14, 14))
+        self.saved_icon.show()
+        self.saved_label.setText(words)
+
     def _clear_saved(self) -> None:
+        if len(self.controller.pending):  # the waiting changes stay said until they are saved
+            return
         self.saved_icon.hide()
         self.saved_label.setText("All changes are saved automatically")
 
