@@ -471,7 +471,7 @@ def cmd_export(args) -> int:
 def cmd_merge(args) -> int:
     from .merge import checked_teammate_files, merge_databases
 
-    if not Path(args.db).exists():
+    if isinstance(as_location(args.db), Path) and not Path(args.db).exists():
         raise NotFoundError(f"there is no database at {args.db}")
     # Every file is checked before DB is opened (opening may upgrade it, with a backup), and not again after.
     with checked_teammate_files(args.others, ours=args.db) as files, open_db(args.db) as db:

@@ -7,7 +7,8 @@ by name ignoring case, annotators by name; claims, their attachments and links a
 Original annotators and timestamps are kept. An annotation of ours
 that theirs differs from is kept, unless the analyst chose theirs (``take_theirs``): then it takes their values,
 and an undo gives ours back exactly. A refused or cancelled merge changes
-nothing; one that would add nothing writes nothing, not even a backup.
+nothing; one that would add nothing writes nothing, not even a backup (a server keeps none: undo takes a merge
+back). On a team server a member (not an admin) uploads only work recorded as themselves (``check_uploadable``).
 
 Article texts are never all in memory: each checked file keeps its private copy
 until the write, which streams every new article's text from it. Undo keeps what
@@ -28,17 +29,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from .commands import NOTHING, Changes, Command, after_commit, chunks
 from .db import Database
 from .errors import AnnotatorError, ConflictError
-from .merge_claims import claim_flags, remove_claims
+from .merge_claims import check_uploadable, claim_flags, remove_claims
 from .merge_plan import Additions, Created, MergePlan, OurState, plan_file, restore_replaced, write_additions
 from .models import Annotation, Annotator, Article, Claim, ClaimAttachment, Link, Tag
 from .progress import Progress
 from .rules import printable, safe_repr
+from .storage import as_location
 from .teammate_file import TEMP_PREFIX, TeammateData, open_teammate_file, read_teammate_file
 from .wording import plural
 
@@ -164,12 +166,13 @@ def _check_files(paths: Iterable[str | Path], ours: Path | None, progress: Calla
 
 
 @contextmanager
-def checked_teammate_files(paths: Iterable[str | Path], ours: str | Path) -> Iterator[list[TeammateData]]:
+def checked_teammate_files(paths: Iterable[str | Path], ours: str | Path | None) -> Iterator[list[TeammateData]]:
     """Check every file before our database is even opened (the CLI: opening may upgrade it first).
 
     Pass the result to ``merge_databases(..., checked=...)``; the private copies are removed on exit.
     """
-    files = _check_files(paths, Path(ours)) or []
+    location = as_location(ours)  # a server's URL: no file here can be it
+    files = _check_files(paths, location if isinstance(location, Path) else None) or []
     try:
         yield files
     finally:
@@ -180,8 +183,23 @@ def checked_teammate_files(paths: Iterable[str | Path], ours: str | Path) -> Ite
 def inspect_teammate(db: Database, path: str | Path) -> MergePlan:
     """What merging ``path`` would do; raises MergeRefusedError with a one-line reason if it would be refused."""
     data = read_teammate_file(path, ours=db.path)
+    member = member_only(db)
     with db.session() as session:
-        return plan_file(OurState(session), data, Additions())
+        additions = Additions()
+        plan = plan_file(OurState(session), data, additions)
+    if member is not None:
+        check_uploadable(additions, member)
+    return plan
+
+
+def member_only(db: Database) -> str | None:
+    """The role a team server lets write only its own rows (not an admin); None for a file or an admin."""
+    if db.server_user is None:
+        return None
+    with db.session() as session:  # a server set up before admins existed has no such function: all are admins
+        known = session.scalar(text("SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'spanner_is_admin')"))
+        admin = not known or session.scalar(text("SELECT spanner_is_admin()"))
+    return None if admin else db.server_user
 
 
 class MergeDatabases(Command):
@@ -202,6 +220,7 @@ class MergeDatabases(Command):
         self._checked = checked
         self._files: list[TeammateData] = []  # the checked files, while a first do is prepared
         self._db: Database | None = None  # ours, for the backup
+        self._member: str | None = None  # on a team server, a member who uploads only their own work
         self._additions: Additions | None = None  # set once the first do has committed: what redo adds again
         self._created: Created | None = None  # what the last do added: what undo removes
         self._stash: _Stash | None = None
@@ -219,6 +238,7 @@ class MergeDatabases(Command):
         if self._additions is not None:
             yield
             return
+        self._member = member_only(db)
         total = len(self.paths) + 1
         files, self._checked = self._checked, None
         try:
@@ -244,8 +264,10 @@ class MergeDatabases(Command):
         additions = Additions()
         state = OurState(session)
         plans = [plan_file(state, data, additions, self.take_theirs) for data in self._files]
+        if self._member is not None:
+            check_uploadable(additions, self._member)
         created = Created()
-        if additions:  # a backup only when something will be written
+        if additions:  # a backup only when something will be written (a server keeps none: undo takes it back)
             self._db.backup("merge")
             created = write_additions(session, additions)
         after_commit(session, lambda: self._done(additions, created, plans))
@@ -294,17 +316,20 @@ class MergeDatabases(Command):
         remove_claims(session, created)
         for chunk in chunks(created.annotation_uuids):
             session.execute(delete(Annotation).where(Annotation.uuid.in_(chunk)))
-        _delete_unused(session, Article, Article.uuid, created.article_uuids, (Annotation.article_id,), "articles",
-                       keep=lambda ids: stashed.update(_stash_texts(session, ids, stash)))
-        _delete_unused(session, Tag, Tag.name, created.tag_names, (Annotation.tag_id,), "tags")
-        _delete_unused(session, Annotator, Annotator.name, created.annotator_names,
-                       (Annotation.annotator_id, Annotation.edited_by_id), "annotators", also=_ANALYST_OF)
-        return Changes(articles_removed=frozenset(created.article_ids),
+        # A member's undo leaves the articles and their own analyst row: on a team server only admins remove those.
+        shared_stay = self._member is not None
+        if not shared_stay:
+            _delete_unused(session, Article, Article.uuid, created.article_uuids, (Annotation.article_id,), "articles",
+                           keep=lambda ids: stashed.update(_stash_texts(session, ids, stash)))
+            _delete_unused(session, Tag, Tag.name, created.tag_names, (Annotation.tag_id,), "tags")
+            _delete_unused(session, Annotator, Annotator.name, created.annotator_names,
+                           (Annotation.annotator_id, Annotation.edited_by_id), "annotators", also=_ANALYST_OF)
+        return Changes(articles_removed=frozenset() if shared_stay else frozenset(created.article_ids),
                        annotations_removed=frozenset(created.annotation_uuids),
                        annotations_updated=frozenset(row["uuid"] for row in created.replaced),
                        annotated_articles=frozenset(created.annotated_articles),
-                       tags=bool(created.tag_names), annotators=bool(created.annotator_names),
-                       **claim_flags(created))
+                       tags=bool(created.tag_names) and not shared_stay,
+                       annotators=bool(created.annotator_names) and not shared_stay, **claim_flags(created))
 
     def _reverted(self, stash: _Stash, stashed: set[str]) -> None:
         """The undo committed: a redo reads the removed articles' texts from the stash."""

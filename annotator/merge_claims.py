@@ -17,10 +17,11 @@ from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from .commands import chunks
-from .errors import ConflictError
+from .errors import ConflictError, MergeRefusedError
 from .models import Annotation, Claim, ClaimAttachment, Link
-from .rules import tag_name_key
+from .rules import safe_repr, tag_name_key
 from .teammate_values import stored_moment
+from .wording import plural
 
 if TYPE_CHECKING:
     from .merge_plan import Additions, Created, MergePlan
@@ -191,3 +192,48 @@ def remove_claims(session: Session, created: Created) -> None:
 def claim_flags(created: Created) -> dict[str, bool]:
     """The ``Changes`` flags of what ``write_claims`` added (or its undo removed)."""
     return {"claims": bool(created.claim_uuids or created.attachments), "links": bool(created.link_uuids)}
+
+
+# ---- on a team server: what a member may upload ----------------------------------------------------
+
+
+def check_uploadable(additions: Additions, user: str) -> None:
+    """Refuse, before anything is written, what a team server lets only an admin write: rows recorded as another
+    analyst (their annotations, edits, links, attachments) and new tags or claims. Row-level security would refuse
+    them half-way with a bare "violates row-level security"; this names what and whose. Analysts of the file whom
+    nothing that is added names are left out (only an admin adds another's name)."""
+    others: dict[tuple[str, str], int] = {}
+
+    def count(who: str | None, what: str) -> None:
+        if who is not None and who != user:
+            others[who, what] = others.get((who, what), 0) + 1
+
+    for annotation in (*additions.annotations, *additions.replacements):
+        count(annotation[5], "annotation")  # [5]: the annotator, [9]: who edited it last
+        if annotation[5] == user:
+            count(annotation[9], "edit")
+    for attachment in additions.attachments:
+        count(attachment[2], "attachment")
+    for link in additions.links:
+        count(link[5], "link")
+    problems = [f"{plural(number, _NOUNS[what])} {'by' if what != 'edit' else 'made by'} {safe_repr(who)}"
+                for (who, what), number in sorted(others.items())]
+    if problems:
+        raise MergeRefusedError(f"{_listed(problems)} cannot be uploaded as {safe_repr(user)}: only a team admin "
+                                "merges others' work")
+    new = [f"the new tag{'s' if len(additions.tags) != 1 else ''} "
+           f"{', '.join(safe_repr(tag['name']) for tag in additions.tags)}"] if additions.tags else []
+    if additions.claims:
+        new.append(f"the new claim{'s' if len(additions.claims) != 1 else ''} "
+                   f"{', '.join(safe_repr(claim['name']) for claim in additions.claims)}")
+    if new:
+        raise MergeRefusedError(f"{_listed(new)} can be added only by a team admin (a member's merge adds "
+                                "annotations, links and attachments to the team's tags and claims)")
+    additions.annotators[:] = [who for who in additions.annotators if who == user]
+
+
+_NOUNS = {"annotation": "annotation", "edit": "annotation edit", "attachment": "claim attachment", "link": "link"}
+
+
+def _listed(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"

@@ -172,13 +172,56 @@ def newer_schema(path: Path) -> Path:
     return path
 
 
-def dump(path: Path) -> list[str]:
-    """Every row and schema object of a database, for before/after comparisons."""
-    conn = sqlite3.connect(path)
+def dump(database: Path | Database) -> list[str]:
+    """Every row and schema object of a database (a file, or an open Database), for before/after comparisons.
+
+    A server database gives every row of every table of ours, in key order (its schema is not ours to dump)."""
+    if isinstance(database, Database):
+        if database.path is None:
+            return _server_rows(database)
+        database = database.path
+    conn = sqlite3.connect(database)
     try:
         return list(conn.iterdump())
     finally:
         conn.close()
+
+
+def _server_rows(database: Database) -> list[str]:
+    from sqlalchemy import select
+
+    from annotator.models import Base
+
+    with database.engine.connect() as conn:
+        return [f"{table.name} {tuple(row)!r}" for table in Base.metadata.sorted_tables
+                for row in conn.execute(select(table).order_by(*table.primary_key.columns))]
+
+
+def by_uuid(database: Database) -> list[tuple]:
+    """Every row of an open database with its ids given as what they name (a UUID, an analyst's name), so that two
+    databases holding the same rows under other ids (a server's sequences never reuse one) compare equal."""
+    from sqlalchemy import select
+
+    from annotator.models import Base
+
+    keys: dict[str, dict[int, object]] = {}
+    found = []
+    with database.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:  # parents first: their keys are known when a child names them
+            key = next((table.c[name] for name in ("uuid", "name") if name in table.c), None)
+            for row in conn.execute(select(table)).mappings():
+                if key is not None and "id" in row:
+                    keys.setdefault(table.name, {})[row["id"]] = row[key.name]
+                named = []
+                for column in table.columns:
+                    if column.name == "id":
+                        continue
+                    value = row[column.name]
+                    for fk in column.foreign_keys:
+                        value = keys[fk.column.table.name].get(value, value) if value is not None else None
+                    named.append((column.name, value))
+                found.append((table.name, tuple(named)))
+    return sorted(found, key=repr)
 
 
 def raw_exec(path: Path, sql: str) -> Path:

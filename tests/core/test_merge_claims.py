@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert, select, text
 
 from annotator.commands import AddClaim, AttachToClaim, DeleteAnnotations, UpdateClaim
 from annotator.compare_queries import claim_annotations, list_claims, list_links
 from annotator.db import Database
 from annotator.errors import ConflictError, MergeRefusedError
 from annotator.merge import MergeDatabases, inspect_teammate, merge_databases
+from annotator.models import Annotation, Claim, ClaimAttachment
 from annotator.queries import list_annotations
 from annotator.rules import printable
 
@@ -33,9 +36,14 @@ _LINKS = ("SELECT l.uuid, s.uuid, t.uuid, l.type, l.note, a.name, l.created_at F
           "JOIN annotators a ON a.id = l.annotator_id")
 
 
-def relations(path: Path) -> tuple[set, set, set]:
-    """(claims, attachments, links) of the file at ``path``, read as stored."""
-    conn = sqlite3.connect(path)
+def relations(where: Path | Database) -> tuple[set, set, set]:
+    """(claims, attachments, links) of the file at ``where`` (or of an open Database), read as stored; a server's
+    timestamps written as a file stores them."""
+    if isinstance(where, Database) and where.path is None:
+        with where.engine.connect() as conn:
+            return tuple({tuple(f"{v:%Y-%m-%d %H:%M:%S.%f}" if isinstance(v, datetime) else v for v in row)
+                          for row in conn.exec_driver_sql(sql)} for sql in (_CLAIMS, _ATTACHMENTS, _LINKS))
+    conn = sqlite3.connect(where.path if isinstance(where, Database) else where)
     try:
         return tuple(set(conn.execute(sql)) for sql in (_CLAIMS, _ATTACHMENTS, _LINKS))
     finally:
@@ -61,7 +69,7 @@ def test_claims_attachments_and_links_come_over_with_their_notes_types_analysts_
     assert (plan.claims_new, plan.attachments_new, plan.links_new) == (2, 2, 2)
     assert (report.added_claims, report.added_attachments, report.added_links) == (2, 2, 2)
     assert "\nAdded 2 claims, 2 attachments to claims and 2 links." in report.summary()
-    assert relations(db.path) == theirs
+    assert relations(db) == theirs
     with db.session() as session:
         claims = list_claims(session)
         links = {link.type: link for link in list_links(session)}
@@ -78,14 +86,14 @@ def test_claims_attachments_and_links_come_over_with_their_notes_types_analysts_
 def test_merging_the_same_claims_again_adds_nothing(db, tmp_path):
     bob = teammate(tmp_path)
     merge_databases(db, [bob])
-    before = h.dump(db.path)
+    before = h.dump(db)
 
     plan = inspect_teammate(db, bob)
     again = merge_databases(db, [bob])
 
     assert (plan.claims_new, plan.attachments_new, plan.links_new) == (0, 0, 0)
     assert "claims" not in again.summary()
-    assert h.dump(db.path) == before
+    assert h.dump(db) == before
 
 
 def test_a_claim_renamed_on_one_side_is_the_same_claim(db, tmp_path):
@@ -145,9 +153,8 @@ def test_an_annotation_i_have_under_another_uuid_takes_their_links_and_attachmen
 def test_a_link_equal_to_one_i_have_under_another_uuid_is_not_doubled(db, tmp_path):
     bob = teammate(tmp_path)
     merge_databases(db, [bob])
-    with sqlite3.connect(db.path) as conn:  # as if I had made the same link myself
-        conn.execute("UPDATE links SET uuid = '00000000-0000-4000-8000-000000000001' WHERE type = 'supports'")
-    conn.close()
+    with db.engine.begin() as conn:  # as if I had made the same link myself
+        conn.execute(text("UPDATE links SET uuid = '00000000-0000-4000-8000-000000000001' WHERE type = 'supports'"))
 
     plan = inspect_teammate(db, bob)
     merge_databases(db, [bob])
@@ -160,9 +167,8 @@ def test_a_link_equal_to_one_i_have_under_another_uuid_is_not_doubled(db, tmp_pa
 def test_their_link_with_the_uuid_of_mine_but_another_type_is_counted_and_mine_kept(db, tmp_path):
     bob = teammate(tmp_path)
     merge_databases(db, [bob])
-    with sqlite3.connect(db.path) as conn:  # my copy of their link was retyped since
-        conn.execute("UPDATE links SET type = 'contradicts' WHERE type = 'supports'")
-    conn.close()
+    with db.engine.begin() as conn:  # my copy of their link was retyped since
+        conn.execute(text("UPDATE links SET type = 'contradicts' WHERE type = 'supports'"))
 
     plan = inspect_teammate(db, bob)
 
@@ -201,17 +207,17 @@ def test_a_link_whose_end_is_gone_when_the_merge_is_redone_is_skipped_and_counte
 
 
 def test_undo_removes_the_merged_claims_and_links_and_redo_brings_them_back_identically(db, tmp_path):
-    before = h.dump(db.path)
+    before = h.dump(db)
     command = MergeDatabases([teammate(tmp_path)])
 
     changes = command.do(db)
-    merged = relations(db.path)
+    merged = relations(db)
     undone = command.undo(db)
-    assert h.dump(db.path) == before
+    assert h.dump(db) == before
     redone = command.do(db)
 
     assert changes.claims and changes.links and undone.claims and undone.links and redone.claims and redone.links
-    assert relations(db.path) == merged and len(merged[2]) == 2
+    assert relations(db) == merged and len(merged[2]) == 2
     assert (command.report.added_claims, command.report.added_attachments, command.report.added_links) == (2, 2, 2)
 
 
@@ -219,15 +225,16 @@ def test_undo_is_refused_while_an_annotation_attached_since_uses_a_merged_claim(
     command = MergeDatabases([teammate(tmp_path)])
     command.do(db)
     mine = tag_span(add_article("My own article about the prison.\n"), 0, 2, "context")
-    with sqlite3.connect(db.path) as conn:  # another window attaches my annotation to their claim
-        conn.execute("INSERT INTO claim_annotations SELECT c.id, a.id, 1, '2024-05-01 10:00:00.000000' FROM claims c, "
-                     "annotations a WHERE c.name = ? AND a.uuid = ?", (h.CLAIM, mine))
-    conn.close()
-    before = h.dump(db.path)
+    with db.engine.begin() as conn:  # another window attaches my annotation to their claim
+        claim = conn.scalar(select(Claim.id).where(Claim.name == h.CLAIM))
+        annotation = conn.scalar(select(Annotation.id).where(Annotation.uuid == mine))
+        conn.execute(insert(ClaimAttachment).values(claim_id=claim, annotation_id=annotation, annotator_id=1,
+                                                    created_at=datetime(2024, 5, 1, 10, tzinfo=UTC)))
+    before = h.dump(db)
 
     with pytest.raises(ConflictError, match="1 annotation attached since then uses the merged claims"):
         command.undo(db)
-    assert h.dump(db.path) == before
+    assert h.dump(db) == before
 
 
 @pytest.mark.parametrize("version", [1, 2, 3, 4])
@@ -248,7 +255,7 @@ def test_a_file_of_an_older_schema_has_no_claims_and_still_merges(db, tmp_path, 
 def test_a_hostile_claim_attachment_or_link_refuses_the_file(db, tmp_path, spoil, expected, tag_span, add_article):
     tag_span(add_article(h.TEXT_B), 0, 9, "evidence")
     bob = spoil(teammate(tmp_path))
-    before = h.dump(db.path)
+    before = h.dump(db)
 
     with pytest.raises(MergeRefusedError) as refused:
         inspect_teammate(db, bob)
@@ -258,8 +265,8 @@ def test_a_hostile_claim_attachment_or_link_refuses_the_file(db, tmp_path, spoil
     with pytest.raises(MergeRefusedError) as refused_again:
         merge_databases(db, [teammate(tmp_path, "carol.db"), bob])
     assert str(refused_again.value) == message
-    assert h.dump(db.path) == before
-    assert not (db.path.parent / "backups").exists(), "nothing was even backed up"
+    assert h.dump(db) == before
+    assert db.path is None or not (db.path.parent / "backups").exists(), "nothing was even backed up"
 
 
 def test_the_merge_preview_counts_the_new_claims_attachments_and_links(db, tmp_path, qapp):

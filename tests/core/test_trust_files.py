@@ -563,7 +563,7 @@ def test_export_to_a_device_from_the_command_line_is_refused(db, tmp_path, capsy
 
     for target in (device, stdout_link):
         before = snapshot(target)
-        assert cli_main(["export", str(db.path), str(target)]) == 1
+        assert cli_main(["export", str(db.location), str(target)]) == 1
         assert "not a regular file, and is never replaced" in capsys.readouterr().err
         assert snapshot(target) == before
 
