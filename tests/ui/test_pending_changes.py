@@ -140,7 +140,8 @@ def test_quitting_with_changes_waiting_asks_and_keep_working_keeps_the_window(wi
 
     monkeypatch.setattr(QMessageBox, "exec", answer)
     assert window.close() is False  # Keep Working
-    assert asked[0][0].startswith("1 change is waiting for the server and not saved yet.")
+    assert asked[0][0].startswith("1 change is waiting for the server and not saved yet: postgresql://alice@")
+    assert "cannot be reached" in asked[0][0] and "this change was not saved" not in asked[0][0]
     assert sorted(asked[0][1]) == ["Keep Working", "Quit and Lose Them", "Try Again Now"]
     assert window.close() is True  # Try Again Now: saved, so the window closes
     assert teammate_view(pg_server, pg_database) == [(4, 12, "allegation", "alice")]

@@ -14,10 +14,14 @@ ADVICE = ("They are saved as soon as the server answers again. Keep the app open
 
 
 def build_waiting_box(parent: QWidget | None, waiting: int, problem: str) -> QMessageBox:
-    """The question, with Try Again Now, Quit and Lose Them, and Keep Working (the default)."""
-    box = build_error_box(parent, "Changes not saved yet",
-                          f"{plural(waiting, 'change')} {'is' if waiting == 1 else 'are'} waiting for the server and "
-                          f"not saved yet. {problem}".strip(), advice=ADVICE)
+    """The question, with Try Again Now, Quit and Lose Them, and Keep Working (the default).
+
+    ``problem``: the last failure's words ("… cannot be reached (…); this change was not saved"), said without its
+    ending, which the question already says for all of them."""
+    problem = problem.split("; this change was not saved")[0].strip()
+    question = f"{plural(waiting, 'change')} {'is' if waiting == 1 else 'are'} waiting for the server and not saved yet"
+    box = build_error_box(parent, "Changes not saved yet", f"{question}: {problem}" if problem else question,
+                          advice=ADVICE)
     box.setStandardButtons(QMessageBox.StandardButton.NoButton)
     box.addButton("Try Again Now", QMessageBox.ButtonRole.AcceptRole).setObjectName("retry")
     box.addButton("Quit and Lose Them", QMessageBox.ButtonRole.DestructiveRole).setObjectName("quit")
