@@ -8,13 +8,14 @@ commands and the CLI. The annotation × tag × annotator join is written once, i
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 
-from sqlalchemy import Select, String, func, or_, select, type_coerce
+from sqlalchemy import Connection, Select, String, Table, func, or_, select, type_coerce
 from sqlalchemy.engine.processors import str_to_datetime
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, aliased
 
 from .errors import NotFoundError
@@ -342,3 +343,40 @@ def counts(session: Session) -> tuple[int, int]:
     articles = session.scalar(select(func.count()).select_from(Article)) or 0
     annotations = session.scalar(select(func.count()).select_from(Annotation)) or 0
     return articles, annotations
+
+
+def copy_rows(connection: Connection, table: Table, columns: Sequence[str], rows: Iterable[tuple],
+              temporary: bool = False) -> None:
+    """Insert ``rows`` (tuples in ``columns`` order) into ``table`` on PostgreSQL (psycopg 3), in the transaction of
+    ``connection``, with COPY: a twentieth of the cost of an insert per row, and one statement, so the server tells
+    teammates once. Row-level security forbids COPY into a shared table, so those rows are copied into a temporary
+    twin first and go over in one ``INSERT … SELECT`` that the policies check. Errors come as SQLAlchemy's."""
+    from psycopg import Error, sql
+
+    names = sql.SQL(", ").join(map(sql.Identifier, columns))
+    target = sql.Identifier(table.name)
+    staged = not temporary  # a session's own temporary table has no row-level security: straight in
+    raw = connection.connection.dbapi_connection  # the session's own connection: the same transaction
+    twin = sql.Identifier(f"spanner_copy_{table.name}")
+    steps = [sql.SQL("CREATE TEMPORARY TABLE IF NOT EXISTS {} AS SELECT {} FROM {} WITH NO DATA").format(
+        twin, names, target), sql.SQL("TRUNCATE {}").format(twin)] if staged else []
+    copy_into = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(twin if staged else target, names)
+    after = [sql.SQL("INSERT INTO {} ({}) SELECT {} FROM {}").format(target, names, names, twin),
+             sql.SQL("TRUNCATE {}").format(twin)] if staged else []
+    statement = copy_into
+    try:
+        with raw.cursor() as cursor:
+            for statement in steps:
+                cursor.execute(statement)
+            # The binary format is five times cheaper to write than text; it needs the columns' types.
+            statement = sql.SQL("SELECT {} FROM {} LIMIT 0").format(names, twin if staged else target)
+            types = [column.type_code for column in cursor.execute(statement).description]
+            statement = copy_into
+            with cursor.copy(copy_into) as copy:
+                copy.set_types(types)
+                for row in rows:
+                    copy.write_row(row)
+            for statement in after:
+                cursor.execute(statement)
+    except Error as exc:
+        raise DBAPIError.instance(statement.as_string(raw), None, exc, Error, dialect=connection.dialect) from None

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..db import get_setting
 from ..errors import ConflictError, NotFoundError
 from ..models import Annotation, Annotator, Article, Claim, ClaimAttachment, Link
-from ..queries import MAX_ID
+from ..queries import MAX_ID, copy_rows
 from ..rules import check_annotator_name, printable
 from ..spans import validate_span
 from .base import chunks, current_analyst
@@ -25,6 +25,9 @@ _SQLITE_INSERT = "INSERT INTO annotations ({}) VALUES ({})".format(
     ", ".join(f'"{c}"' for c in ROW_COLUMNS), ", ".join("?" * len(ROW_COLUMNS)))
 _BULK_ROWS = 10_000  # a batch this big is inserted with a bigger page cache (random UUIDs touch many pages)
 _BULK_CACHE_KIB = 65536
+# Up to this many rows go to a server as one multi-row INSERT (one round trip; a COPY through a staging table takes
+# five); more go by COPY.
+_ONE_INSERT_ROWS = 200
 _PORTABLE_BATCH = 10_000
 
 # Article texts never change once stored, so recently used ones are cached: checking a span in a
@@ -96,16 +99,36 @@ def _as_datetime(value: datetime | str) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
+def _as_stored(value: datetime | str) -> datetime:
+    """A timestamp as the column holds it, naive UTC (what ``UTCDateTime`` binds), for a COPY that bypasses it."""
+    moment = _as_datetime(value)
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
+def _portable_values(row: tuple) -> dict:
+    values = dict(zip(ROW_COLUMNS, row, strict=True))
+    values["created_at"] = _as_datetime(values["created_at"])
+    values["updated_at"] = _as_datetime(values["updated_at"])
+    return values
+
+
 def insert_annotation_rows(connection: Connection, rows: list[tuple]) -> None:
     """Insert annotation rows (laid out as ROW_COLUMNS) on the transaction's connection."""
     if not rows:
         return
+    if connection.dialect.driver == "psycopg" and len(rows) <= _ONE_INSERT_ROWS:  # a span or a few: one INSERT
+        connection.execute(insert(Annotation.__table__), [_portable_values(row) for row in rows])
+        return
+    if connection.dialect.driver == "psycopg":  # PostgreSQL: one COPY (see copy_rows)
+        stamps: dict = {}  # a command's rows share one or a few stamps: convert each once
+        for value in {row[7] for row in rows} | {row[8] for row in rows}:
+            stamps[value] = _as_stored(value)
+        copy_rows(connection, Annotation.__table__, ROW_COLUMNS,
+                  (row[:7] + (stamps[row[7]], stamps[row[8]]) for row in rows))
+        return
     if not _sqlite_driver(connection):  # any other database: the portable Core insert
         for at in range(0, len(rows), _PORTABLE_BATCH):
-            batch = [dict(zip(ROW_COLUMNS, row, strict=True)) for row in rows[at:at + _PORTABLE_BATCH]]
-            for values in batch:
-                values["created_at"] = _as_datetime(values["created_at"])
-                values["updated_at"] = _as_datetime(values["updated_at"])
+            batch = [_portable_values(row) for row in rows[at:at + _PORTABLE_BATCH]]
             connection.execute(insert(Annotation.__table__), batch)
         return
     bulk = len(rows) >= _BULK_ROWS

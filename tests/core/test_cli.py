@@ -470,7 +470,7 @@ def test_help_lists_each_command_with_its_summary_and_points_to_the_reference(ca
         else:
             summaries[list(summaries)[-1]] += line.split()
     assert list(summaries) == ["import", "list", "tag", "export", "merge", "share", "agreement", "claim", "claims",
-                               "link", "links", "align"]
+                               "link", "links", "align", "db"]
     for command, summary in summaries.items():
         assert len(summary) >= 3, f"{command} has no one-line summary: {out}"
         assert f"\n## `{command} " in reference, f"docs/CLI.md has no section for {command}"

@@ -430,7 +430,7 @@ def test_help_lists_the_comparing_commands_each_with_its_section_of_the_referenc
     assert main(["--help"]) == 0
     listing = capsys.readouterr().out.split("commands:\n")[1].split("\n\n")[0].splitlines()[1:]
     summaries = {line.split()[0]: line.split()[1:] for line in listing}
-    assert list(summaries)[-5:] == ["claim", "claims", "link", "links", "align"]
+    assert list(summaries)[-6:] == ["claim", "claims", "link", "links", "align", "db"]  # db: a team server's set-up
     for command in ("claim add", "claim attach", "claims", "link", "links", "align"):
         assert len(summaries[command.split()[0]]) >= 3
         assert f"\n## `{command} DB" in reference, f"docs/CLI.md has no section for {command}"

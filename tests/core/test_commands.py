@@ -6,6 +6,7 @@ from datetime import UTC
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sql
 
 from annotator.commands import (
     AddAnnotations,
@@ -41,7 +42,7 @@ def annotations(db: Database, article_id: int):
 
 
 def count_in_other_connection(db: Database) -> int:
-    with Database.open(db.path) as other, other.session() as session:
+    with Database.open(db.location) as other, other.session() as session:
         return len(session.scalars(select(Annotation.uuid)).all())
 
 
@@ -187,6 +188,8 @@ def test_span_at_the_very_end_is_fine(db, article, tag_span):
 
 
 def test_add_undo_redo_restores_state_and_uuids(db, article):
+    with db.session() as session:
+        team = list_annotators(session)  # none in a new file; a server's team members are named from the start
     before = snapshot(db)
     command = AddAnnotations([AnnotationSpec(article, *span("Syria"), "context"),
                               AnnotationSpec(article, *span("claim"), "allegation", annotator="dave")], "erin")
@@ -199,16 +202,18 @@ def test_add_undo_redo_restores_state_and_uuids(db, article):
     command.do(db)
     assert snapshot(db) == after  # same UUIDs, timestamps and annotator ids
     with db.session() as session:
-        assert list_annotators(session) == ["dave", "erin"]
+        assert list_annotators(session) == sorted([*team, "dave", "erin"])
 
 
 def test_undo_keeps_an_annotator_who_already_existed(db, article, tag_span):
+    with db.session() as session:
+        team = list_annotators(session)
     tag_span(article, *span("Syria"), "context", annotator="alice")
     command = AddAnnotations([AnnotationSpec(article, *span("claim"), "allegation")], "alice")
     command.do(db)
     command.undo(db)
     with db.session() as session:
-        assert list_annotators(session) == ["alice"]
+        assert list_annotators(session) == sorted({*team, "alice"})
     assert len(annotations(db, article)) == 1
 
 
@@ -261,7 +266,7 @@ def test_update_annotation_undo_redo(db, article, tag_span, changes, check):
     assert changed.uuid == uuid and changed.created_at == original.created_at
     assert changed.updated_at >= original.updated_at
     after = snapshot(db)
-    with Database.open(db.path) as other, other.session() as session:
+    with Database.open(db.location) as other, other.session() as session:
         assert session.scalar(select(Annotation.updated_at).where(Annotation.uuid == uuid)) == changed.updated_at
     command.undo(db)
     assert snapshot(db) == before
@@ -310,7 +315,7 @@ def test_add_tag_undo_redo(db, article):
         tags = list_tags(session)
     assert [t.name for t in tags][-1] == "rumour"
     assert tags[-1].position > max(t.position for t in tags[:-1])
-    with Database.open(db.path) as other, other.session() as session:
+    with Database.open(db.location) as other, other.session() as session:
         assert tag_by_name(session, "rumour").color == "#123456"
     after = snapshot(db)
     command.undo(db)
@@ -333,13 +338,18 @@ def test_redo_of_add_tag_then_annotation_uses_the_same_tag(db, article):
     assert annotations(db, article)[0].tag == "rumour"
 
 
-def test_redo_of_add_tag_refused_when_its_id_was_taken_elsewhere(db, article):
+def test_redo_of_add_tag_refused_when_its_id_was_taken_elsewhere(db, article, backend):
     tag_cmd = AddTag("rumour", "#123456")
     tag_cmd.do(db)
     tag_cmd.undo(db)
-    with Database.open(db.path) as other:
-        AddTag("other", "#abcdef").do(other)  # another window takes the freed id
+    with Database.open(db.location) as other:
+        AddTag("other", "#abcdef").do(other)  # a file gives another window the freed id
     before = snapshot(db)
+    if backend == "pg":  # a server never hands out an id twice: the tag comes back with its own, beside the other
+        tag_cmd.do(db)
+        with db.session() as session:
+            assert {"rumour", "other"} <= {tag.name for tag in list_tags(session)}
+        return
     with pytest.raises(ConflictError, match="another window"):
         tag_cmd.do(db)
     assert snapshot(db) == before
@@ -378,7 +388,7 @@ def test_update_tag_undo_redo(db, article, tag_span, changes):
     before = snapshot(db)
     command = UpdateTag(tag_id, **changes)
     command.do(db)
-    with Database.open(db.path) as other, other.session() as session:
+    with Database.open(db.location) as other, other.session() as session:
         tag = session.get(Tag, tag_id)
         assert {key: getattr(tag, key) for key in changes} == changes
     if "name" in changes:
@@ -420,13 +430,18 @@ def test_timestamps_are_utc_aware(db, article, tag_span):
         assert stamp.tzinfo is not None and stamp.astimezone(UTC) == stamp
 
 
-def test_redo_refused_when_a_removed_annotator_id_was_taken_elsewhere(db, article):
+def test_redo_refused_when_a_removed_annotator_id_was_taken_elsewhere(db, article, backend):
     command = AddAnnotations([AnnotationSpec(article, *span("claim"), "allegation")], "newcomer")
     command.do(db)
     command.undo(db)
-    with Database.open(db.path) as other:  # another window names a different analyst meanwhile
+    with Database.open(db.location) as other:  # another window names a different analyst meanwhile
         AddAnnotations([AnnotationSpec(article, *span("Syria"), "context")], "someone else").do(other)
     before = snapshot(db)
+    if backend == "pg":  # a server never reuses the freed id: the analyst comes back with theirs
+        command.do(db)
+        assert [(a.annotator, a.tag) for a in annotations(db, article)] == [
+            ("someone else", "context"), ("newcomer", "allegation")]
+        return
     with pytest.raises(ConflictError, match="another window"):
         command.do(db)
     assert snapshot(db) == before
@@ -533,16 +548,24 @@ def test_rows_are_stored_as_the_orm_stores_them(db, article):
     AddAnnotations([AnnotationSpec(article, *span("Syria"), "context")], "alice").do(db)
     AddAnnotations([AnnotationSpec(article, *span("claim"), "evidence"),
                     AnnotationSpec(article, *span("photos"), "evidence")], "alice").do(db)
-    conn = sqlite3.connect(db.path)
-    try:
-        rows = conn.execute("SELECT uuid, created_at, updated_at, typeof(created_at) FROM annotations").fetchall()
-    finally:
-        conn.close()
+    if db.path is None:  # a server: its timestamp column, naive UTC as the ORM binds it
+        with db.session() as session:
+            rows = session.execute(sql("SELECT uuid, created_at, updated_at, pg_typeof(created_at)::text "
+                                        "FROM annotations")).all()
+        expected_kind = "timestamp without time zone"
+        stamp = lambda value: "" if value.tzinfo else value.isoformat(" ", "microseconds")  # noqa: E731
+    else:
+        conn = sqlite3.connect(db.path)
+        try:
+            rows = conn.execute("SELECT uuid, created_at, updated_at, typeof(created_at) FROM annotations").fetchall()
+        finally:
+            conn.close()
+        expected_kind, stamp = "text", str
     assert len(rows) == 3
     for uuid, created, updated, kind in rows:
         assert uuid_module.UUID(uuid).version == 4 and str(uuid_module.UUID(uuid)) == uuid
-        assert kind == "text" and created == updated
-        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", created)
+        assert kind == expected_kind and created == updated
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", stamp(created))
     for info in annotations(db, article):
         assert info.created_at.tzinfo is not None
 
@@ -555,14 +578,18 @@ def test_an_article_id_sqlite_cannot_hold_is_not_found(db, article):
     assert snapshot(db) == before
 
 
-def test_redo_refused_when_another_window_added_the_same_annotation(db, article):
+def test_redo_refused_when_another_window_added_the_same_annotation(db, article, backend):
     command = AddAnnotations([AnnotationSpec(article, *span("claim"), "allegation")], "alice")
     command.do(db)
     command.undo(db)
-    with Database.open(db.path) as other:
+    with Database.open(db.location) as other:
         AddAnnotations([AnnotationSpec(article, *span("claim"), "allegation")], "alice").do(other)
     before = snapshot(db)
-    with pytest.raises(ConflictError, match="another window has added the same"):
+    # A file gives alice, named first by the undone command, her id back; a server gives her a new one, which the
+    # redo's rows cannot point to, and says so first.
+    refusal = "another window has added the same" if backend == "sqlite" else \
+        "another window has (added the same|changed the analysts since)"
+    with pytest.raises(ConflictError, match=refusal):
         command.do(db)
     assert snapshot(db) == before
 

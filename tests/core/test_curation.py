@@ -92,23 +92,26 @@ def test_redeciding_replaces_the_earlier_copies(ws, article):
     assert decisions(ws, [diff], "carol") == {0: Choice.A}, "accepting after neither clears the neither"
 
 
-def test_undo_and_redo_give_back_each_state_exactly(ws, article):
+def test_undo_and_redo_give_back_each_state_exactly(ws, article, backend):
     diffs = differences(ws, article, "alice", "bob")
+    named = ws.annotators()  # alice and bob (on a server, the team's members, carol too, from the start)
     first = Curate(article, diffs[0], Choice.BOTH, "carol")
     ws.run(first)
-    after_first = ws.article_annotations(article)
+    # A file gives the ids back too; a server's ids are never handed out twice, so there they are new.
+    state = (lambda found: found) if backend == "sqlite" else (lambda found: [a._values()[1:] for a in found])
+    after_first = state(ws.article_annotations(article))
     second = Curate(article, diffs[0], Choice.NEITHER, "carol")
     ws.run(second)
 
     ws.undo(second)
-    assert ws.article_annotations(article) == after_first
+    assert state(ws.article_annotations(article)) == after_first
     assert decisions(ws, diffs, "carol") == {0: Choice.BOTH}
     ws.undo(first)
     assert layer(ws, article, "carol") == [] and decisions(ws, diffs, "carol") == {}
-    assert "carol" not in ws.annotators(), "a curator first named by the decision goes with its undo"
+    assert ws.annotators() == named, "a curator first named by the decision goes with its undo"
 
     ws.run(first)
-    assert ws.article_annotations(article) == after_first, "redo brings back the same UUIDs and times"
+    assert state(ws.article_annotations(article)) == after_first, "redo brings back the same UUIDs and times"
     ws.run(second)
     assert layer(ws, article, "carol") == [] and decisions(ws, diffs, "carol") == {0: Choice.NEITHER}
 
@@ -138,7 +141,7 @@ def test_the_curated_layer_exports_like_any_annotators(ws, db, article, tmp_path
         ws.run(Curate(article, diff, choice, "carol"))
     out = tmp_path / "carol.csv"
 
-    assert main(["export", str(db.path), str(out), "--annotator", "carol"]) == 0
+    assert main(["export", str(db.location), str(out), "--annotator", "carol"]) == 0
 
     with out.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))

@@ -330,6 +330,7 @@ def test_empty_filter_lists_mean_no_filter(filtered_db, outdir):
     assert export_csv(filtered_db, outdir / "out.csv", tags=[], article_ids=[], annotators=[]) == 4
 
 
+@pytest.mark.sqlite_only  # the database's own file
 def test_refuses_to_overwrite_the_database(filtered_db):
     from annotator.errors import ConflictError
 

@@ -185,7 +185,7 @@ def test_the_filters_apply_to_every_format(db, tagged, tmp_path, suffix, filters
 
 
 def test_the_cli_picks_the_format_by_suffix_or_by_name(db, tagged, tmp_path, capsys):
-    path = db.path
+    path = db.location
     assert main(["export", str(path), str(tmp_path / "out.xlsx")]) == 0
     assert main(["export", str(path), str(tmp_path / "out.jsonl")]) == 0
     assert main(["export", str(path), str(tmp_path / "lines.txt"), "--format", "JSONL", "--tag", "context"]) == 0

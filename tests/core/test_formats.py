@@ -287,9 +287,9 @@ def test_the_cli_offers_the_registered_writers(jsonl, sample_db, tag_span, tmp_p
     assert "--format FORMAT" in out and "csv, xlsx, jsonl" in out and ".jsonl: jsonl" in out
     assert main(["--help"]) == 0
     assert "export annotations to CSV, Excel workbook, JSON Lines" in " ".join(capsys.readouterr().out.split())
-    assert main(["export", str(sample_db.path), str(tmp_path / "a.txt"), "--format", "JSONL"]) == 0
+    assert main(["export", str(sample_db.location), str(tmp_path / "a.txt"), "--format", "JSONL"]) == 0
     assert json.loads((tmp_path / "a.txt").read_text(encoding="utf-8"))["text"] == "SYRIA"
-    assert main(["export", str(sample_db.path), str(tmp_path / "b.txt"), "--format", "xml"]) == 1
+    assert main(["export", str(sample_db.location), str(tmp_path / "b.txt"), "--format", "xml"]) == 1
     assert "error: argument --format: invalid choice: 'xml'" in capsys.readouterr().err
 
 

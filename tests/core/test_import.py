@@ -213,7 +213,7 @@ def test_import_is_committed_at_once(db, tmp_path):
     from annotator.db import Database
 
     import_paths(db, [write(tmp_path / "x.txt", "Committed text")])
-    with Database.open(db.path) as other, other.session() as session:
+    with Database.open(db.location) as other, other.session() as session:
         assert [a.title for a in list_articles(session)] == ["Committed text"]
 
 

@@ -11,6 +11,7 @@ from annotator.commands import AddAnnotations, AnnotationSpec
 from annotator.errors import InvalidValueError, NotFoundError, SpanError
 from annotator.formats.records import ArticleText
 from annotator.importer import ImportArticles
+from annotator.models import Base
 from annotator.project_import import (
     ArticleRef,
     ImportProject,
@@ -25,8 +26,24 @@ WHEN = datetime(2021, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
 
 def everything(db) -> dict:
     with db.engine.connect() as conn:
-        return {table: conn.execute(sql(f"SELECT * FROM {table} ORDER BY 1")).all()
-                for table in ("articles", "tags", "annotators", "annotations", "links")}
+        found = {table: conn.execute(sql(f"SELECT * FROM {table} ORDER BY 1")).all()
+                 for table in ("articles", "tags", "annotators", "annotations", "links")}
+    return found if db.path is not None else by_meaning(found)
+
+
+def by_meaning(found: dict) -> dict:
+    """Rows with every id replaced by what it names (the row's UUID, an analyst's name): a server never gives an
+    id twice, so a redo's rows have new ids, and only what they hold and point to can be the same."""
+    names = {table: {row.id: getattr(row, "uuid", None) or row.name for row in rows} for table, rows in found.items()}
+    meaning = {}
+    for table, rows in found.items():
+        columns = Base.metadata.tables[table].columns
+        pointed = {column.name: next(iter(column.foreign_keys)).column.table.name
+                   for column in columns if column.foreign_keys}
+        meaning[table] = sorted(
+            tuple((names[pointed[key]].get(value) if key in pointed else value) for key, value in row._asdict().items()
+                  if key != "id") for row in rows)
+    return meaning
 
 
 def stored(db) -> list[tuple]:

@@ -24,6 +24,7 @@ from annotator.export import export_file
 from annotator.formats import qdpx_reader
 from annotator.formats.records import ArticleText, Source
 from annotator.importer import ImportArticles, import_paths
+from annotator.queries import stored_time
 from tests.cli_support import run
 
 Q = "{urn:QDA-XML:project:1.0}"
@@ -61,8 +62,11 @@ def snapshot(db: Database) -> dict:
             " JOIN annotators n ON n.id = l.annotator_id ORDER BY l.uuid")).all()
         tags = conn.execute(sql("SELECT name, color FROM tags ORDER BY name")).all()
         texts = conn.execute(sql("SELECT title, text FROM articles ORDER BY sha256")).all()
-    return {"annotations": [(*row[:2], row[2][row[3]:row[4]], *row[3:]) for row in annotations],
-            "links": list(map(tuple, links)), "tags": list(map(tuple, tags)), "texts": list(map(tuple, texts))}
+    # Times as the moments they are (a file holds them as text, a server as timestamps).
+    return {"annotations": [(*row[:2], row[2][row[3]:row[4]], *row[3:8], *map(stored_time, row[8:]))
+                            for row in annotations],
+            "links": [(*row[:6], stored_time(row[6])) for row in links], "tags": list(map(tuple, tags)),
+            "texts": list(map(tuple, texts))}
 
 
 @pytest.fixture

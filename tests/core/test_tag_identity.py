@@ -9,13 +9,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from annotator.bulk_csv import BulkCsv
 from annotator.commands import AddAnnotations, AddTag, AnnotationSpec, UpdateTag
 from annotator.db import DEFAULT_TAGS, Database
 from annotator.errors import AnnotatorError, ConflictError
 from annotator.merge import MergeDatabases, inspect_teammate, merge_databases
-from annotator.models import DEFAULT_TAG_NAMES, default_tag_uuid
+from annotator.models import DEFAULT_TAG_NAMES, Tag, default_tag_uuid
 from annotator.queries import list_annotations, list_tags
 from annotator.rules import same_tag_name, tag_name_key
 
@@ -32,7 +33,11 @@ def tags_of(db: Database) -> dict[str, int]:
         return {tag.name: tag.id for tag in list_tags(session)}
 
 
-def tag_uuids(path: Path) -> dict[str, str]:
+def tag_uuids(path: Path | Database) -> dict[str, str]:
+    """Each tag's UUID in a teammate's file (a path) or in a database of ours (a file or a server)."""
+    if isinstance(path, Database):
+        with path.session() as session:
+            return dict(session.execute(select(Tag.name, Tag.uuid)).all())
     connection = sqlite3.connect(path)
     try:
         return dict(connection.execute("SELECT name, uuid FROM tags"))
@@ -98,7 +103,7 @@ def test_default_tags_have_the_same_uuid_in_every_database_and_new_tags_a_random
 def test_a_tag_made_with_a_default_name_after_a_rename_is_a_new_tag(db):
     rename(db, "allegation", "claim")
     AddTag("allegation", "#123456").do(db)
-    uuids = tag_uuids(db.path)
+    uuids = tag_uuids(db)
     assert uuids["claim"] == default_tag_uuid("allegation")
     assert uuids["allegation"] not in (uuids["claim"], None)
 
@@ -176,7 +181,7 @@ def test_a_teammate_tag_differing_only_in_case_maps_onto_ours_and_the_plan_says_
 def test_a_new_teammate_tag_keeps_its_uuid_so_the_next_merge_after_a_rename_still_matches(db, tmp_path):
     bob = h.make_teammate(tmp_path / "bob.db", spans=[(0, 0, 9, "rumour", "bob", "")], tags=[("rumour", "#CC79A7")])
     merge_databases(db, [bob])
-    assert tag_uuids(db.path)["rumour"] == tag_uuids(bob)["rumour"]
+    assert tag_uuids(db)["rumour"] == tag_uuids(bob)["rumour"]
     rename(db, "rumour", "hearsay")
     with Database.open(bob) as theirs:
         AddAnnotations([AnnotationSpec(1, 10, 18, "rumour")], "bob").do(theirs)

@@ -64,11 +64,12 @@ class _Refused(Command):
 
 
 def stored_uuids(db: Database) -> set[str]:
-    with Database.open(db.path) as other:  # another connection: only what was committed
+    with Database.open(db.location) as other:  # another connection: only what was committed
         return {a.uuid for a in Workspace(other).annotations()}
 
 
 def test_reads_are_plain_immutable_records(workspace, article):
+    team = workspace.annotators()  # none in a file; a server's members are named from the start
     uuid = workspace.run(tag(article, "claim", "allegation")).annotations_added
     [uuid] = uuid
     info = workspace.article(article)
@@ -84,7 +85,7 @@ def test_reads_are_plain_immutable_records(workspace, article):
         tags[0].name = "changed"  # type: ignore[misc]
     with pytest.raises(AttributeError):
         annotation.note = "changed"  # type: ignore[misc]
-    assert workspace.annotators() == ["alice"]
+    assert workspace.annotators() == sorted({*team, "alice"})
     assert workspace.counts() == (1, 1)
     assert [a.counts for a in workspace.articles()] == [{"allegation": 1}]
     assert workspace.article_annotations(article) == workspace.annotations() == [annotation]
@@ -112,7 +113,7 @@ def test_the_table_reads_match_the_records(workspace, article):
 
 
 def test_run_and_undo_are_saved_at_once_and_say_what_changed(workspace, article, db):
-    command = tag(article, "claim", "allegation", who="bob")
+    command = tag(article, "claim", "allegation", who="dave")  # an analyst not named before
     changes = workspace.run(command)
     assert changes.annotations_added == set(command.result.added) and changes.annotated_articles == {article}
     assert changes.annotators and changes.annotations_exact and not changes.tags and not changes.articles
@@ -139,16 +140,17 @@ def test_a_composite_is_one_transaction_and_one_undo_step(workspace, article, db
 
 
 def test_a_refused_part_leaves_nothing_of_the_others(workspace, article, db):
+    team = workspace.annotators()
     add = tag(article, "claim", "allegation", who="newcomer")
     with pytest.raises(ConflictError, match="refused on purpose"):
         workspace.run(Composite([add, _Refused()], "Both"))
-    assert stored_uuids(db) == set() and workspace.annotators() == []
+    assert stored_uuids(db) == set() and workspace.annotators() == team
     # What the refused transaction did is not remembered as done: the command runs afresh, once.
     changes = workspace.run(add)
     assert len(changes.annotations_added) == 1 and stored_uuids(db) == changes.annotations_added
-    assert workspace.annotators() == ["newcomer"]
+    assert workspace.annotators() == sorted([*team, "newcomer"])
     workspace.undo(add)
-    assert stored_uuids(db) == set() and workspace.annotators() == []
+    assert stored_uuids(db) == set() and workspace.annotators() == team
 
 
 def test_reordering_tags_in_one_composite(workspace):
