@@ -161,10 +161,13 @@ class Database:
             committed = None if write_id is None else self._store.commit_confirmed(write_id)
             if committed:
                 return
-            failure = self._store.save_failure(exc, "this change was not saved")
+            unknown = committed is None and write_id is not None
+            failure = self._store.save_failure(exc, "its answer to this change was lost, so it may or may not be "
+                                                    "saved: look before making it again" if unknown
+                                               else "this change was not saved")
             if failure is None:
                 raise
-            if committed is None and write_id is not None and isinstance(failure, DatabaseWriteError):
+            if unknown and isinstance(failure, DatabaseWriteError):
                 failure.unconfirmed = write_id  # the server could not say: ask ``was_committed`` before a retry
             raise failure from None
 

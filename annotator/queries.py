@@ -380,3 +380,14 @@ def copy_rows(connection: Connection, table: Table, columns: Sequence[str], rows
                 cursor.execute(statement)
     except Error as exc:
         raise DBAPIError.instance(statement.as_string(raw), None, exc, Error, dialect=connection.dialect) from None
+
+
+MAX_CHECKED = 1_000  # a notice names at most 50 of each: more is not one of ours
+
+
+def still_stored(session: Session, uuids: Iterable[str] = (), article_ids: Iterable[int] = ()) -> tuple[set, set]:
+    """Which of these annotation UUIDs and article ids the database holds (a teammate's notice is a hint, not proof)."""
+    uuids, article_ids = list(uuids)[:MAX_CHECKED], list(article_ids)[:MAX_CHECKED]
+    found_uuids = set(session.scalars(select(Annotation.uuid).where(Annotation.uuid.in_(uuids)))) if uuids else set()
+    found_ids = set(session.scalars(select(Article.id).where(Article.id.in_(article_ids)))) if article_ids else set()
+    return found_uuids, found_ids

@@ -76,7 +76,20 @@ class Workspace:
         from .storage.pg_listen import summarise
 
         changed = summarise(listener.drain())
-        return Changes(**changed) if changed is not None else None
+        if changed is None:
+            return None
+        if changed.get("annotations_removed") or changed.get("articles_removed"):
+            self._distrust_removals(changed)
+        return Changes(**changed)
+
+    def _distrust_removals(self, changed: dict) -> None:
+        """Any member may send a notice: what it says is gone but is still stored is re-read, never hidden."""
+        with self.db.session() as session:
+            uuids, article_ids = queries.still_stored(session, changed["annotations_removed"],
+                                                      changed["articles_removed"])
+        changed["annotations_removed"] = changed["annotations_removed"] - uuids
+        changed["annotations_updated"] = changed["annotations_updated"] | uuids
+        changed["articles_added"] = changed["articles_added"] | article_ids  # removed and added: reloaded
 
     # -- writes ---------------------------------------------------------------------------------
 

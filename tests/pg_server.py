@@ -98,6 +98,11 @@ class TestServer:
         name = f"t{os.getpid()}_{next(self._numbers)}"
         self._admin.execute(f'CREATE DATABASE {name} TEMPLATE {template} OWNER "{OWNER}"')
         self._made.append(name)
+        # A copy does not inherit the template's own privileges: as `db init` and `db grant` leave them, only the
+        # team may connect.
+        self._admin.execute(f"REVOKE CONNECT, TEMPORARY ON DATABASE {name} FROM PUBLIC")
+        for role in (() if template == PLAIN else (*MEMBERS, ADMIN)):
+            self._admin.execute(f'GRANT CONNECT, TEMPORARY ON DATABASE {name} TO "{role}"')
         return name
 
     def empty_database(self) -> str:

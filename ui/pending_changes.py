@@ -83,7 +83,10 @@ class PendingChanges(QObject):
             if committed is None:
                 return False
             item.unconfirmed = None
-            if committed:  # saved before the connection went: announce it, never write it twice
+            if committed:  # saved before the connection went: announce it, never write it twice. The failed
+                # attempt reset the command's record of what it wrote, so it cannot be undone from here.
+                item.push = False
+                item.done = f"{item.done} (its undo step is lost with the server's answer)"
                 controller.confirmed(item, None)
                 return True
         try:

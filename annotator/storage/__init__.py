@@ -32,7 +32,8 @@ SCHEMA_VERSION = 5
 
 StoreTarget = str | os.PathLike | URL
 # The kinds of database we can open (a URL's backend name) -> the module whose ``open_store`` opens one.
-_BACKENDS = {"sqlite": "annotator.storage.sqlite", "postgresql": "annotator.storage.postgresql"}
+_BACKENDS = {"sqlite": "annotator.storage.sqlite", "postgresql": "annotator.storage.postgresql",
+             "postgres": "annotator.storage.postgresql"}
 # A scheme of two or more characters (so a Windows drive letter such as ``C:`` is never one), then ``://``.
 _URL_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+://")
 
@@ -119,5 +120,8 @@ def as_location(target: StoreTarget) -> Path | URL:
 
 
 def shown_url(url: URL) -> str:
-    """A URL for a message: its password hidden, any odd character escaped."""
+    """A URL for a message: its password hidden (also one given as ``?password=``), any odd character escaped."""
+    secrets = {key: "***" for key in url.query if key.lower() in ("password", "sslpassword", "passfile")}
+    if secrets:
+        url = url.update_query_dict(secrets)
     return printable(url.render_as_string(hide_password=True))

@@ -247,7 +247,7 @@ def _connect_params(url: URL, engine: Engine) -> dict:
 def _parse(payload: str) -> dict:
     try:
         notice = json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):  # any member may notify: a nested bomb reads as "reload everything"
         return {"everything": True}
     return notice if isinstance(notice, dict) and isinstance(notice.get("t"), str) else {"everything": True}
 

@@ -28,9 +28,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..errors import AnnotatorError
+from . import pg_integrity
 
 # Bump when the rules below change: ``db upgrade`` re-applies them, and the settings row says which were applied.
-SETUP_VERSION = 1
+SETUP_VERSION = 2
 SETUP_KEY = "spanner.server_setup"
 TEAM_TABLE = "spanner_team"
 # Tables whose rows belong to one annotator: the column naming them, and any other column that must be the writer.
@@ -156,6 +157,12 @@ def apply(conn: Connection) -> None:
         _protect(conn, table)
         _guard(conn, table)
     _install_change_notices(conn)
+    for statement in pg_integrity.statements():
+        _run(conn, statement)
+    # Only the team may connect: PostgreSQL lets every role (PUBLIC) connect to a new database and make temporary
+    # tables there, and a stranger connected could take the team's write lock or send it notices.
+    database = sql.Identifier(conn.execute(text("SELECT current_database()::text")).scalar())
+    _run(conn, sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(database))
     for role in conn.execute(text(f"SELECT role::text FROM {TEAM_TABLE} t JOIN pg_roles r ON r.rolname = t.role")
                              ).scalars():
         _grant_privileges(conn, role)  # a table a newer schema added is opened to the team too

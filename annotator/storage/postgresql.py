@@ -27,10 +27,12 @@ from . import SCHEMA_VERSION, shown_url
 # pg_advisory_xact_lock's key for "one writer at a time" ('SPAN' in ASCII): any fixed number works.
 WRITE_LOCK_KEY = 0x5350414E
 CONNECT_TIMEOUT_S = 5
+LOCK_TIMEOUT_MS = 5_000  # how long a save waits for another writer (or a lock someone sits on) before "busy"
 # SQLSTATEs: insufficient_privilege (row-level security), serialization_failure, deadlock_detected,
 # lock_not_available, and the connection ones (class 08, admin_shutdown 57P01, cannot_connect_now 57P03).
 _REFUSED = "42501"
 _BUSY = {"40001", "40P01", "55P03"}
+_UNFIT = "SPCHK"  # our own: a row no copy of the team's work could take (pg_integrity)
 
 
 def open_store(location: Path | URL, create: bool) -> PostgresStore:
@@ -42,8 +44,7 @@ def open_store(location: Path | URL, create: bool) -> PostgresStore:
 
 def server_url(location: URL) -> URL:
     """``postgresql://…`` (or ``postgresql+psycopg://…``) as the psycopg 3 URL; any other driver is refused."""
-    driver = location.get_driver_name()
-    if location.drivername != "postgresql" and driver != "psycopg":
+    if location.drivername not in ("postgresql", "postgres") and location.get_driver_name() != "psycopg":
         raise AnnotatorError(f"{shown_url(location)}: server databases are reached with psycopg 3; write the URL "
                              "as postgresql://USER@HOST:PORT/DATABASE")
     if not location.database:
@@ -58,8 +59,11 @@ def make_engine(url: URL) -> Engine:
     except ImportError:
         raise AnnotatorError("reaching a PostgreSQL server needs psycopg 3: pip install 'spanner-annotator[server]'") \
             from None
+    # lock_timeout: anyone who may connect can take the team's write lock (an advisory lock) and sit on it; a save
+    # then fails as "busy" after a few seconds instead of freezing the app.
     args = {"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "spanner", "keepalives": 1,
-            "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
+            "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3,
+            "options": f"-c lock_timeout={LOCK_TIMEOUT_MS}"}
     return create_engine(url, pool_pre_ping=True, pool_size=3, connect_args=args)
 
 
@@ -83,6 +87,10 @@ class PostgresStore:
                 self.is_new = not inspect(conn).has_table("alembic_version")
         except OperationalError as exc:
             self.engine.dispose()
+            if "permission denied for database" in str(exc.orig):  # the team's database lets only the team in
+                role = url.username or "this role"
+                raise AnnotatorError(f"{role} is not on the team of {where}: its owner lets {role} in with "
+                                     f"`annotator db grant URL {role}`") from None
             raise AnnotatorError(f"{where} cannot be reached: {_first_line(exc)}") from None
         except BaseException:
             self.engine.dispose()
@@ -168,8 +176,11 @@ class PostgresStore:
             elif "permission denied" in detail:
                 detail += f" (the database's owner lets {self.user} in with `annotator db grant URL {self.user}`)"
             return AnnotatorError(f"{where} refused this change: {detail}")
+        if state == _UNFIT:
+            return AnnotatorError(f"{where} refused this change: {_first_line(exc)}")
         if state in _BUSY:
-            return DatabaseBusyError(f"{where} is busy; try again in a moment", SaveFailure.BUSY)
+            return DatabaseBusyError(f"{where} is busy: another client held the team's write lock for "
+                                     f"{LOCK_TIMEOUT_MS // 1000} s; try again in a moment", SaveFailure.BUSY)
         if isinstance(exc, OperationalError) or exc.connection_invalidated or state.startswith(("08", "57P")):
             self.engine.dispose()  # every pooled connection went with the server: connect afresh next time
             return DatabaseWriteError(f"{where} cannot be reached ({_first_line(exc)}); {outcome}",

@@ -116,6 +116,7 @@ def test_a_lost_answer_the_server_cannot_confirm_yet_is_asked_about_before_a_ret
         if not pg_server.running:
             pg_server.start()
     assert caught.value.reason == SaveFailure.OFFLINE and caught.value.unconfirmed
+    assert "may or may not be saved: look before making it again" in str(caught.value)
     assert server_workspace.db.was_committed(caught.value.unconfirmed) is True
     assert len(stored(server_workspace)) == 1
 

@@ -145,3 +145,28 @@ def test_quitting_with_changes_waiting_asks_and_keep_working_keeps_the_window(wi
     assert sorted(asked[0][1]) == ["Keep Working", "Quit and Lose Them", "Try Again Now"]
     assert window.close() is True  # Try Again Now: saved, so the window closes
     assert teammate_view(pg_server, pg_database) == [(4, 12, "allegation", "alice")]
+
+
+def test_a_change_saved_before_its_answer_was_lost_is_not_written_again_nor_offered_as_an_undo(
+        controller, qtbot, pg_server, pg_database, monkeypatch):
+    from annotator.errors import DatabaseWriteError, SaveFailure
+
+    workspace = controller.workspace
+    real_run = workspace.run
+
+    def saved_then_the_answer_is_lost(command):
+        real_run(command)
+        monkeypatch.setattr(workspace, "run", real_run)
+        lost = DatabaseWriteError("the server cannot be reached; it may or may not be saved", SaveFailure.OFFLINE)
+        lost.unconfirmed = "12345"
+        raise lost
+
+    monkeypatch.setattr(workspace, "run", saved_then_the_answer_is_lost)
+    monkeypatch.setattr(workspace.db, "was_committed", lambda write_id: write_id == "12345")
+    said = []
+    controller.saved.connect(said.append)
+    controller.run(AddAnnotations([AnnotationSpec(1, 4, 12, "allegation", "")], "alice"))
+    qtbot.waitUntil(lambda: len(controller.pending) == 0, timeout=10_000)
+    assert teammate_view(pg_server, pg_database) == [(4, 12, "allegation", "alice")]  # once
+    assert controller.undo_stack.count() == 0
+    assert said[-1].startswith("Saved (its undo step is lost with the server's answer)")
