@@ -144,7 +144,9 @@ class TestServer:
 
     def _pg_ctl(self, *args: str) -> None:
         if self._server is None:
-            raise RuntimeError("only the server the tests started can be stopped or restarted")
+            import pytest
+
+            pytest.skip("SPANNER_TEST_PG_URL names a server the tests did not start: they cannot stop or restart it")
         import psycopg
         from pgserver import postgres_server
 
