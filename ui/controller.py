@@ -19,6 +19,7 @@ from annotator.workspace import TagInfo, Workspace
 from .pending_changes import Pending, PendingChanges
 
 EVERYTHING = Changes(everything=True)
+RECONNECT_LOOK_MS = 250  # while the server's listener is reconnecting, how often the app looks for it
 # What became of a change given to ``AppController._apply``.
 APPLIED, REFUSED, WAITING = "applied", "refused", "waiting"
 
@@ -128,6 +129,8 @@ class AppController(QObject):
         if fd is not None:
             self._notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
             self._notifier.activated.connect(self._take_changes_elsewhere)
+        elif self._live:  # the listener reconnects in the background: look again soon (a cheap check, no network)
+            QTimer.singleShot(RECONNECT_LOOK_MS, self._take_changes_elsewhere)
 
     def _drop_notifier(self) -> None:
         self._notifier.setEnabled(False)

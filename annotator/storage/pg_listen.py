@@ -16,6 +16,7 @@ that made them.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterable
 
@@ -126,9 +127,12 @@ class Listener:
         self._retry_at = 0.0
         self._failures = 0  # connection attempts failed in a row
         self._closed = False
+        self._lock = threading.Lock()  # guards what the connecting thread hands over
+        self._connecting = False
+        self._arrived = None  # a connection the connecting thread made, not yet taken
         event.listen(engine, "checkout", self._on_checkout)
         event.listen(engine, "close", self._on_close)
-        if not self._connect():
+        if not self._connect(wait=True):
             self._missed = True  # not listening from the start: once we are, everything may have changed
 
     # -- our own connections ----------------------------------------------------------------------
@@ -150,19 +154,40 @@ class Listener:
 
     # -- the listening connection ---------------------------------------------------------------
 
-    def _connect(self) -> bool:
+    def _connect(self, wait: bool = False) -> bool:
+        """Listen on a new connection. Only the first one (``wait``, at open, the server just answered) is made
+        here; later ones are made in a thread, so a network that is down never freezes the app that asks."""
+        with self._lock:
+            arrived, self._arrived = self._arrived, None
+            if arrived is not None:
+                self._conn = arrived
+                return True
+            if self._closed or self._connecting or time.monotonic() < self._retry_at:
+                return False
+            self._connecting = True
+        if wait:
+            return self._open_listening() and self._connect()
+        threading.Thread(target=self._open_listening, name="spanner listener connect", daemon=True).start()
+        return False
+
+    def _open_listening(self) -> bool:
         import psycopg
 
-        if self._closed or time.monotonic() < self._retry_at:
-            return False
         try:
             conn = psycopg.connect(**self._params, autocommit=True)
             conn.execute(f"LISTEN {CHANNEL}")
         except (psycopg.Error, OSError):
-            self._retry_at = time.monotonic() + min(RECONNECT_FIRST_S * 2 ** self._failures, RECONNECT_MAX_S)
-            self._failures += 1
+            with self._lock:
+                self._retry_at = time.monotonic() + min(RECONNECT_FIRST_S * 2 ** self._failures, RECONNECT_MAX_S)
+                self._failures += 1
+                self._connecting = False
             return False
-        self._conn, self._failures = conn, 0
+        with self._lock:
+            self._connecting, self._failures = False, 0
+            if self._closed:
+                conn.close()
+                return False
+            self._arrived = conn
         return True
 
     def _lost(self) -> None:
@@ -190,9 +215,7 @@ class Listener:
                     self._note(_parse(notice.payload))
         except (psycopg.Error, OSError):
             self._lost()
-            if self._connect():  # back at once (the server only cut us off): what was lost is everything
-                self._missed = False
-                self._note({"everything": True, "reconnected": True})
+            self._connect()  # in the background: the next read finds it, and says "everything" once
 
     def _note(self, notice: dict) -> None:
         self._pending.append(notice)
@@ -221,7 +244,11 @@ class Listener:
         return notices
 
     def close(self) -> None:
-        self._closed = True
+        with self._lock:
+            self._closed = True
+            arrived, self._arrived = self._arrived, None
+        if arrived is not None:
+            arrived.close()
         for name, handler in (("checkout", self._on_checkout), ("close", self._on_close)):
             if event.contains(self._engine, name, handler):
                 event.remove(self._engine, name, handler)

@@ -123,3 +123,27 @@ def test_a_password_given_as_an_option_is_never_shown():
 
 def test_postgres_is_taken_for_postgresql():
     assert server_url(make_url("postgres://alice@host/team")).drivername == "postgresql+psycopg"
+
+
+def test_reconnecting_the_live_connection_never_makes_the_asker_wait(alice, pg_server, pg_database, monkeypatch):
+    """A network that is down makes a connection attempt hang until its timeout: that happens in the background."""
+    alice.changes_elsewhere()
+    real_connect = psycopg.connect
+
+    def slow_network(*args, **kwargs):
+        time.sleep(2)
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(psycopg, "connect", slow_network)
+    pg_server.drop_connections(pg_database)
+    started = time.monotonic()
+    for _ in range(5):
+        alice.changes_elsewhere()
+        alice.change_fd()
+    assert time.monotonic() - started < 0.5
+    deadline = time.monotonic() + 10
+    changes = None
+    while changes is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        changes = alice.changes_elsewhere()
+    assert changes is not None and changes.everything  # connected again: what it missed is re-read

@@ -65,8 +65,10 @@ def changes_within(workspace: Workspace, deadline: float = DEADLINE_S) -> Change
     end = time.monotonic() + deadline
     while (left := end - time.monotonic()) > 0:
         fd = workspace.change_fd()
-        assert fd is not None, "a server workspace has a socket to wait on"
-        select.select([fd], [], [], left)
+        if fd is None:  # reconnecting in the background: look again soon, as the app does
+            time.sleep(0.05)
+        else:
+            select.select([fd], [], [], left)
         changes = workspace.changes_elsewhere()
         if changes:
             return changes
