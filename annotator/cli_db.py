@@ -7,6 +7,7 @@ Registered by ``cli.build_parser`` and run by ``cli.main`` (one ``error:`` line,
 from __future__ import annotations
 
 import argparse
+import shlex
 
 from . import server_admin
 from .cli import say_done
@@ -40,7 +41,7 @@ def cmd_init(args) -> int:
     location = as_location(args.url)
     server_admin.initialise(location)
     say_done(f"created the annotation database at {shown_url(location)}; let analysts in with "
-             f"`annotator db grant {shown_url(location)} ROLE`")
+             f"`annotator db grant {shlex.quote(shown_url(location))} ROLE`")
     return 0
 
 

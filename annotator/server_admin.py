@@ -7,6 +7,7 @@ the team's rules: row-level security, the team's roles, sorting as in a SQLite f
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 from sqlalchemy.engine import URL
@@ -24,7 +25,7 @@ def initialise(target: StoreTarget) -> None:
     tables = _look(location)
     if "alembic_version" in tables:
         raise AnnotatorError(f"{where} already holds an annotation database: nothing was changed (to bring it to "
-                             f"this version: annotator db upgrade {where})")
+                             f"this version: annotator db upgrade {shlex.quote(where)})")
     if tables:
         raise AnnotatorError(f"{where} already holds other tables ({', '.join(tables[:5])}): `annotator db init` "
                              "needs an empty database (CREATE DATABASE … OWNER you)")
@@ -37,7 +38,7 @@ def upgrade(target: StoreTarget) -> None:
     location = _server_location(target, "upgrade")
     where = shown_url(location)
     if "alembic_version" not in _look(location):
-        raise AnnotatorError(f"{where} holds no annotation database yet: make one with `annotator db init {where}`")
+        raise AnnotatorError(f"{where} holds no annotation database yet: make one with `annotator db init {shlex.quote(where)}`")
     with Database.open(location, migrate=True) as db:
         _apply_setup(db)
 

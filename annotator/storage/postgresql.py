@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import shlex
 import threading
 from pathlib import Path
 
@@ -130,7 +131,7 @@ class PostgresStore:
         where = self.where
         if self.is_new:
             raise AnnotatorError(f"{where} holds no annotation database yet: its owner makes one with "
-                                 f"`annotator db init {where}`")
+                                 f"`annotator db init {shlex.quote(where)}`")
         mark = self.schema_mark()
         if mark is None:
             raise AnnotatorError(f"{where} is not an annotation database")
@@ -141,11 +142,11 @@ class PostgresStore:
             rules = setup_version(conn)
         if mark < SCHEMA_VERSION:
             raise AnnotatorError(f"{where} has schema {mark}, older than this version's {SCHEMA_VERSION}: its owner "
-                                 f"upgrades it with `annotator db upgrade {where}` (a server database is never "
+                                 f"upgrades it with `annotator db upgrade {shlex.quote(where)}` (a server database is never "
                                  "upgraded silently)")
         if rules is None or rules < SETUP_VERSION:
             raise AnnotatorError(f"{where} has no team rules yet, or older ones than this version's: its owner "
-                                 f"applies them with `annotator db upgrade {where}`")
+                                 f"applies them with `annotator db upgrade {shlex.quote(where)}`")
 
     def mark_schema(self) -> None:
         """Nothing to do: the server's alembic_version row is the mark."""

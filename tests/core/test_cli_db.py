@@ -73,7 +73,7 @@ def test_init_refusals(pg_server, pg_database, tmp_path, capsys):
     owner = typed(pg_server, pg_database)
     code, _, err = run(capsys, "db", "init", owner)
     assert_error(code, err, "already holds an annotation database: nothing was changed",
-                 "annotator db upgrade postgresql://spanner_owner@")
+                 "annotator db upgrade 'postgresql://spanner_owner@")
     code, _, err = run(capsys, "db", "init", tmp_path / "team.db")
     assert_error(code, err, "team.db is not a server database", "postgresql://OWNER@HOST:PORT/DATABASE")
     assert not (tmp_path / "team.db").exists()
@@ -90,7 +90,7 @@ def test_upgrade_and_its_refusals(pg_server, pg_database, empty, capsys):
 
 def test_opening_a_database_not_made_yet_names_the_command(pg_server, empty, capsys):
     code, _, err = run(capsys, "list", typed(pg_server, empty, "alice"))
-    assert_error(code, err, "holds no annotation database yet", "`annotator db init postgresql://alice@")
+    assert_error(code, err, "holds no annotation database yet", "`annotator db init 'postgresql://alice@")
 
 
 def test_grant_refusals_and_revoke(pg_server, pg_database, capsys):

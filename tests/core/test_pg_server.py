@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 import psycopg
 import pytest
 from alembic import command
@@ -71,7 +73,7 @@ def test_init_twice_is_refused_and_changes_nothing(pg_server, pg_database):
     before = rules(pg_server, pg_database)
     with pytest.raises(AnnotatorError, match="already holds an annotation database: nothing was changed") as caught:
         server_admin.initialise(pg_server.url(pg_database))
-    assert f"annotator db upgrade {shown_url(pg_server.url(pg_database))}" in str(caught.value)
+    assert f"annotator db upgrade {shlex.quote(shown_url(pg_server.url(pg_database)))}" in str(caught.value)
     assert rules(pg_server, pg_database) == before
 
 
@@ -100,7 +102,7 @@ def test_opening_a_database_not_yet_made_is_refused_with_the_command_to_run(pg_s
     url = pg_server.url(empty)
     with pytest.raises(AnnotatorError, match="holds no annotation database yet") as caught:
         Database.open(url)
-    assert f"`annotator db init {shown_url(url)}`" in str(caught.value)
+    assert f"`annotator db init {shlex.quote(shown_url(url))}`" in str(caught.value)
     with pytest.raises(AnnotatorError, match="make one with `annotator db init"):
         server_admin.upgrade(url)
     with connect(pg_server, empty) as conn:
@@ -120,7 +122,7 @@ def test_an_older_schema_is_refused_on_open_and_db_upgrade_brings_it_up(pg_serve
         engine.dispose()
     with pytest.raises(AnnotatorError, match="has schema 4, older than this version's 5") as caught:
         Database.open(url)
-    assert f"`annotator db upgrade {shown_url(url)}`" in str(caught.value)
+    assert f"`annotator db upgrade {shlex.quote(shown_url(url))}`" in str(caught.value)
     server_admin.upgrade(url)
     server_admin.grant(url, "alice")
     assert rules(pg_server, empty)["setup"] == (str(pg_setup.SETUP_VERSION),)
@@ -201,7 +203,7 @@ def test_grant_in_a_database_without_the_team_rules_says_to_apply_them(pg_server
         command.upgrade(alembic_config(engine), "head")  # the schema, made without `db init`
     finally:
         engine.dispose()
-    with pytest.raises(AnnotatorError, match=r"no team rules yet.* `annotator db upgrade postgresql"):
+    with pytest.raises(AnnotatorError, match=r"no team rules yet.* `annotator db upgrade 'postgresql"):
         server_admin.grant(pg_server.url(empty), "alice")
     server_admin.upgrade(pg_server.url(empty))
     server_admin.grant(pg_server.url(empty), "alice")
