@@ -39,6 +39,10 @@ def available() -> str | None:
     return None
 
 
+def as_typed(url: URL) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 class TestServer:
     """One running server, its roles, its template database, and a fresh database per test."""
 
@@ -57,7 +61,7 @@ class TestServer:
                 self._server = pgserver.get_server(folder / "data", cleanup_mode="delete")
             self.admin_url = make_url(self._server.get_uri()).set(drivername="postgresql+psycopg")
         self._numbers = itertools.count(1)
-        self._admin = psycopg.connect(self._libpq(self.admin_url), autocommit=True)
+        self._admin = psycopg.connect(as_typed(self.admin_url), autocommit=True)
         self._made: list[str] = []
         for role in (OWNER, *MEMBERS, ADMIN):
             if not self._admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
@@ -72,9 +76,10 @@ class TestServer:
         return URL.create("postgresql+psycopg", username=role, host=base.host, port=base.port, database=database,
                           query=dict(base.query))
 
-    @staticmethod
-    def _libpq(url: URL) -> str:
-        return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    def typed(self, database: str, role: str = OWNER) -> str:
+        """``url(database, role)`` as an analyst types it (``postgresql://``, no driver name): for the CLI, the app,
+        and libpq."""
+        return as_typed(self.url(database, role))
 
     # -- databases --------------------------------------------------------------------------------
 
@@ -158,7 +163,7 @@ class TestServer:
         if done.returncode != 0:
             raise RuntimeError(f"pg_ctl {args[-1]} failed: {done.stdout} {done.stderr}")
         if args[-1] != "stop":
-            self._admin = psycopg.connect(self._libpq(self.admin_url), autocommit=True)
+            self._admin = psycopg.connect(as_typed(self.admin_url), autocommit=True)
 
     @property
     def running(self) -> bool:

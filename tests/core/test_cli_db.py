@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def typed(pg_server, database: str, role: str = "spanner_owner") -> str:
     """The URL as an analyst types it: postgresql://ROLE@HOST/DATABASE (here with the test server's socket)."""
-    return pg_server.url(database, role).set(drivername="postgresql").render_as_string(hide_password=False)
+    return pg_server.typed(database, role)
 
 
 @pytest.fixture

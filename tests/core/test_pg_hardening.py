@@ -17,12 +17,9 @@ from annotator.importer import ArticleText, ImportArticles
 from annotator.storage import as_location, shown_url
 from annotator.storage.postgresql import WRITE_LOCK_KEY, server_url
 from annotator.workspace import Workspace
+from tests.pg_server import as_typed
 
 TEXT = "The minister denied every allegation."
-
-
-def libpq(url) -> str:
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @pytest.fixture
@@ -36,7 +33,7 @@ def alice(pg_server, pg_database):
 
 @pytest.fixture
 def bob_sql(pg_server, pg_database):
-    with psycopg.connect(libpq(pg_server.url(pg_database, "bob")), autocommit=True) as conn:
+    with psycopg.connect(as_typed(pg_server.url(pg_database, "bob")), autocommit=True) as conn:
         yield conn
 
 
@@ -61,7 +58,7 @@ def test_only_the_team_may_connect(pg_server, pg_database):
     pg_server.execute("CREATE ROLE mallory LOGIN")
     try:
         with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
-            psycopg.connect(libpq(pg_server.url(pg_database, "mallory"))).close()
+            psycopg.connect(as_typed(pg_server.url(pg_database, "mallory"))).close()
         with pytest.raises(AnnotatorError) as caught:
             Workspace.open(pg_server.url(pg_database, "mallory"))
         assert str(caught.value).startswith("mallory is not on the team of postgresql")

@@ -236,7 +236,7 @@ def test_a_share_the_server_cannot_answer_says_so_and_leaves_nothing(team, tmp_p
 
 def test_merge_from_the_command_line_uploads_into_the_server_url(team, pg_server, pg_database, tmp_path, capsys):
     out = bobs_offline_file(team, tmp_path)
-    typed = pg_server.url(pg_database, "bob").set(drivername="postgresql").render_as_string(hide_password=False)
+    typed = pg_server.typed(pg_database, "bob")
 
     assert cli_main(["merge", typed, str(out)]) == 0
 

@@ -44,7 +44,7 @@ def window(qtbot, pg_server, team, monkeypatch):
     only the listener's socket can bring news."""
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
-    url = pg_server.url(team, "alice").set(drivername="postgresql").render_as_string(hide_password=False)
+    url = pg_server.typed(team, "alice")
     window = app.build_window(app.parse_args([url]))
     assert window is not None and shown == []
     qtbot.addWidget(window)

@@ -108,7 +108,7 @@ def window_on_server(qtbot, pg_server, pg_database, monkeypatch):
     monkeypatch.setattr(pending_changes, "RETRY_DELAYS_S", (30,))  # only the test's own "Try Again Now" retries
     with Workspace.open(pg_server.url(pg_database)) as owner:
         owner.run(ImportArticles([ArticleText(text="The minister denied every allegation.", title="T", outlet="O")]))
-    typed = pg_server.url(pg_database, "alice").set(drivername="postgresql").render_as_string(hide_password=False)
+    typed = pg_server.typed(pg_database, "alice")
     window = app.build_window(app.parse_args([typed]))
     qtbot.addWidget(window)
     window.show()

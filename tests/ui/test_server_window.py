@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from annotator.importer import import_paths
 from annotator.workspace import Workspace
 from tests.e2e.conftest import drag_select
+from tests.pg_server import as_typed
 from ui import app
 from ui.dialogs.write_failure import suggested_copy_name
 from ui.panels.status_bar import SERVER_ANALYST_TIP
@@ -18,17 +19,12 @@ from ui.panels.status_bar import SERVER_ANALYST_TIP
 DATA = Path(__file__).resolve().parents[2] / "data"
 
 
-def typed(url) -> str:
-    """The URL as an analyst types it (postgresql://, no driver name)."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 @pytest.fixture
 def team(pg_server, pg_database):
     """The sample articles on a fresh server database (imported by its owner): alice's URL as she types it."""
     with Workspace.open(pg_server.url(pg_database)) as owner:
         import_paths(owner.db, [DATA])
-    return typed(pg_server.url(pg_database, "alice"))
+    return as_typed(pg_server.url(pg_database, "alice"))
 
 
 @pytest.fixture
@@ -117,7 +113,7 @@ def test_a_server_that_cannot_be_opened_is_explained_and_your_own_database_opens
     mine = tmp_path / "annotations.db"
     monkeypatch.setattr(app, "default_database_path", lambda: mine)
     errors = []
-    missing = typed(pg_server.url("no_such_database", "alice"))
+    missing = as_typed(pg_server.url("no_such_database", "alice"))
     db = app.open_database(missing, lambda parent, title, message, advice: errors.append((message, advice)))
     try:
         assert db.path == mine
