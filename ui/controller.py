@@ -77,6 +77,10 @@ class AppController(QObject):
         self.pending = PendingChanges(self)
         # On a team server a teammate's commit wakes us at once (the listener's socket), not at the next poll.
         self._notifier: QSocketNotifier | None = None
+        # One timer, restarted, not a new one per look: every path that looks (a save, the 3 s poll) would start
+        # another chain while the server is away.
+        self._look_again = QTimer(self, singleShot=True, interval=RECONNECT_LOOK_MS)
+        self._look_again.timeout.connect(self._take_changes_elsewhere)
         self._live = self.workspace.change_fd() is not None
         self._watch_server()
         if self._live:  # reading the counter after our own save may have taken in a teammate's notice: look now
@@ -130,7 +134,7 @@ class AppController(QObject):
             self._notifier = QSocketNotifier(fd, QSocketNotifier.Type.Read, self)
             self._notifier.activated.connect(self._take_changes_elsewhere)
         elif self._live:  # the listener reconnects in the background: look again soon (a cheap check, no network)
-            QTimer.singleShot(RECONNECT_LOOK_MS, self._take_changes_elsewhere)
+            self._look_again.start()
 
     def _drop_notifier(self) -> None:
         self._notifier.setEnabled(False)
